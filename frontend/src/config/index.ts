@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig } from './env';
+export type { AppConfig } from './env';

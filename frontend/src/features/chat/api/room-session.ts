@@ -1,0 +1,270 @@
+import { ApiError } from '@/lib/api-client';
+import type { Message, User } from '@/lib/protocol';
+import type { RoomSocket, SocketState } from '@/lib/socket';
+import { createStore } from '@/lib/store';
+import type { Store } from '@/lib/store';
+
+import { chatReducer, initialChatState, lastMessageId, lastSeq } from './chat-state';
+import type { ChatAction, ChatState, SendFailure } from './chat-state';
+import type { MessagesApi } from './messages-api';
+
+/**
+ * One open room: joins the socket's frames, the REST API and the chat state. While the socket
+ * reports `http` it sends with POST and polls `?after=`; when the socket is back, the `hello`
+ * catch-up and the resend of unacknowledged messages (same `client_id`) make the switch seamless.
+ */
+
+export interface RoomSessionOptions {
+  slug: string;
+  me: User;
+  api: MessagesApi;
+  /** Builds the socket; it receives the function that tells it where to resume from. */
+  createSocket: (resumeAfter: () => number | null) => RoomSocket;
+  pollMs?: number;
+  typingThrottleMs?: number;
+  typingShowMs?: number;
+  now?: () => number;
+  newClientId?: () => string;
+  timers?: { setInterval(fn: () => void, ms: number): unknown; clearInterval(id: unknown): void };
+}
+
+const CATCH_UP_PAGES = 20;
+
+export class RoomSession {
+  readonly store: Store<ChatState, ChatAction>;
+  readonly socket: RoomSocket;
+  private readonly o: Required<Omit<RoomSessionOptions, 'createSocket'>>;
+  private readonly offs: (() => void)[] = [];
+  private pollTimer: unknown = null;
+  private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
+  private readonly posting = new Set<string>();
+  private lastTypingSent = -Infinity;
+  private stopped = false;
+  private loadingOlder = false;
+
+  constructor(options: RoomSessionOptions) {
+    this.o = {
+      pollMs: 2000,
+      typingThrottleMs: 2000,
+      typingShowMs: 3500,
+      now: Date.now,
+      newClientId: () => crypto.randomUUID(),
+      timers: {
+        setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
+        clearInterval: (id) => globalThis.clearInterval(id as ReturnType<typeof setInterval>),
+      },
+      ...options,
+    };
+    this.store = createStore(chatReducer, initialChatState(options.me));
+    this.socket = options.createSocket(() => lastMessageId(this.store.getState()));
+  }
+
+  get state(): ChatState {
+    return this.store.getState();
+  }
+
+  start(): void {
+    const s = this.socket;
+    const d = (a: ChatAction) => this.store.dispatch(a);
+    this.offs.push(
+      s.on('hello', (f) => {
+        d({ type: 'hello', frame: f });
+        if (f.resync) void this.reload();
+        this.resendPending();
+      }),
+      s.on('ack', (f) => {
+        this.checkGap(f.message.seq);
+        d({ type: 'ack', clientId: f.client_id, message: f.message });
+      }),
+      s.on('message.new', (f) => {
+        this.checkGap(f.message.seq);
+        d({ type: 'messages', messages: [f.message] });
+      }),
+      s.on('message.edited', (f) => d({ type: 'updated', message: f.message })),
+      s.on('message.deleted', (f) => d({ type: 'updated', message: f.message })),
+      s.on('presence', (f) =>
+        d({ type: 'presence', event: f.event, user: f.user, onlineCount: f.online_count, at: new Date(this.o.now()).toISOString() }),
+      ),
+      s.on('typing', (f) => d({ type: 'typing', user: f.user, until: this.o.now() + this.o.typingShowMs })),
+      s.on('pong', (f) => {
+        if (f.last_seq > lastSeq(this.state)) void this.catchUp();
+      }),
+      s.on('error', (f) => {
+        if (f.client_id) d({ type: 'rejected', clientId: f.client_id, error: failure(f.code, f.detail, f.retry_after) });
+      }),
+      s.subscribe(() => this.onSocketState(s.getState())),
+    );
+    s.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const off of this.offs.splice(0)) off();
+    this.stopPolling();
+    this.socket.close();
+  }
+
+  send(body: string): void {
+    const trimmed = body.trim();
+    if (!trimmed) return;
+    const clientId = this.o.newClientId();
+    this.store.dispatch({
+      type: 'send',
+      pending: { clientId, body, createdAt: new Date(this.o.now()).toISOString(), status: 'pending', error: null },
+    });
+    this.deliver(clientId);
+  }
+
+  /** Same `client_id` as the first try, so the server can never store it twice. */
+  retry(clientId: string): void {
+    this.store.dispatch({ type: 'retry', clientId });
+    this.deliver(clientId);
+  }
+
+  discard(clientId: string): void {
+    this.socket.cancelQueued(clientId);
+    this.store.dispatch({ type: 'discard', clientId });
+  }
+
+  notifyTyping(): void {
+    const now = this.o.now();
+    if (now - this.lastTypingSent < this.o.typingThrottleMs) return;
+    if (this.socket.send({ type: 'typing' }) === 'sent') this.lastTypingSent = now;
+  }
+
+  expireTyping(): void {
+    this.store.dispatch({ type: 'expireTyping', now: this.o.now() });
+  }
+
+  async loadOlder(): Promise<void> {
+    const oldest = this.state.messages[0];
+    if (!oldest || !this.state.hasMore || this.loadingOlder) return;
+    this.loadingOlder = true;
+    try {
+      const page = await this.o.api.before(this.o.slug, oldest.id);
+      if (!this.stopped) this.store.dispatch({ type: 'older', messages: page.messages, hasMore: page.has_more });
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  async edit(id: number, body: string): Promise<void> {
+    const message = await this.o.api.edit(this.o.slug, id, body);
+    this.store.dispatch({ type: 'updated', message });
+  }
+
+  async remove(message: Message): Promise<void> {
+    await this.o.api.remove(this.o.slug, message.id);
+    this.store.dispatch({ type: 'updated', message: { ...message, deleted: true, body: '' } });
+  }
+
+  private deliver(clientId: string): void {
+    const p = this.state.pending.find((x) => x.clientId === clientId);
+    if (!p) return;
+    if (this.socket.getState().status === 'http') {
+      void this.post(clientId);
+    } else {
+      this.socket.send({ type: 'send', body: p.body, client_id: clientId }, clientId);
+    }
+  }
+
+  private resendPending(): void {
+    for (const p of this.state.pending) {
+      if (p.status === 'pending' && !this.posting.has(p.clientId)) {
+        this.socket.send({ type: 'send', body: p.body, client_id: p.clientId }, p.clientId);
+      }
+    }
+  }
+
+  private async post(clientId: string): Promise<void> {
+    const p = this.state.pending.find((x) => x.clientId === clientId);
+    if (!p || p.status !== 'pending' || this.posting.has(clientId)) return;
+    this.socket.cancelQueued(clientId);
+    this.posting.add(clientId);
+    try {
+      const message = await this.o.api.send(this.o.slug, p.body, clientId);
+      this.checkGap(message.seq);
+      this.store.dispatch({ type: 'ack', clientId, message });
+    } catch (err) {
+      // Unreachable or briefly unavailable: the message stays pending and the next poll retries it.
+      if (err instanceof ApiError && !err.isNetwork && err.code !== 'unavailable') {
+        this.store.dispatch({ type: 'rejected', clientId, error: failure(err.code, err.message, err.retryAfter) });
+      }
+    } finally {
+      this.posting.delete(clientId);
+    }
+  }
+
+  private onSocketState(state: SocketState): void {
+    if (state.status === 'http') this.startPolling();
+    else this.stopPolling();
+  }
+
+  private startPolling(): void {
+    if (this.pollTimer !== null || this.stopped) return;
+    const tick = () => {
+      void this.pollOnce();
+    };
+    tick();
+    this.pollTimer = this.o.timers.setInterval(tick, this.o.pollMs);
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer === null) return;
+    this.o.timers.clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  private async pollOnce(): Promise<void> {
+    try {
+      if (!this.state.ready) {
+        await this.reload();
+      } else {
+        await this.catchUp();
+        const room = await this.o.api.room(this.o.slug);
+        if (typeof room.online_count === 'number') this.store.dispatch({ type: 'onlineCount', count: room.online_count });
+      }
+    } catch {
+      // The next tick tries again; the status indicator already says we are not live.
+    }
+    for (const p of this.state.pending) if (p.status === 'pending') void this.post(p.clientId);
+  }
+
+  private async reload(): Promise<void> {
+    const [room, page] = await Promise.all([this.o.api.room(this.o.slug), this.o.api.latest(this.o.slug)]);
+    if (!this.stopped) this.store.dispatch({ type: 'loaded', room, messages: page.messages, hasMore: page.has_more });
+  }
+
+  private checkGap(seq: number): void {
+    const held = lastSeq(this.state);
+    if (this.state.ready && seq > held + 1) void this.catchUp();
+  }
+
+  /** Fetches everything after the newest id held; concurrent calls share one run plus one rerun. */
+  catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
+      try {
+        do {
+          this.catchUpAgain = false;
+          for (let page = 0; page < CATCH_UP_PAGES && !this.stopped; page++) {
+            const result = await this.o.api.after(this.o.slug, lastMessageId(this.state) ?? 0);
+            this.store.dispatch({ type: 'messages', messages: result.messages });
+            if (!result.has_more || result.messages.length === 0) break;
+          }
+        } while (this.catchUpAgain && !this.stopped);
+      } finally {
+        this.catchingUp = null;
+      }
+    })();
+    return this.catchingUp;
+  }
+}
+
+function failure(code: string, detail: string, retryAfter: number | null | undefined): SendFailure {
+  return { code, detail, retryAfter: retryAfter ?? null };
+}

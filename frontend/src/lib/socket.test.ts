@@ -1,0 +1,251 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { FakeServer, message } from '../test/fake-websocket';
+import { RoomSocket, backoffDelay } from './socket';
+import type { SocketOptions } from './socket';
+
+const URL_ = 'ws://chat.test/ws/rooms/general/';
+
+function setup(overrides: Partial<SocketOptions> = {}) {
+  const server = new FakeServer();
+  let lastId: number | null = null;
+  const socket = new RoomSocket({
+    url: URL_,
+    WebSocketImpl: server.Impl,
+    random: () => 1,
+    resumeAfter: () => lastId,
+    ...overrides,
+  });
+  return {
+    server,
+    socket,
+    setLastId: (id: number | null) => {
+      lastId = id;
+    },
+  };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('backoffDelay', () => {
+  it('doubles the ceiling per failure and stays within its upper half', () => {
+    for (let failures = 1; failures <= 6; failures++) {
+      const ceiling = Math.min(8000, 500 * 2 ** (failures - 1));
+      expect(backoffDelay(failures, () => 0, 500, 8000)).toBe(ceiling / 2);
+      expect(backoffDelay(failures, () => 0.999999, 500, 8000)).toBeLessThanOrEqual(ceiling);
+      expect(backoffDelay(failures, () => 0.999999, 500, 8000)).toBeGreaterThan(ceiling * 0.99);
+    }
+  });
+
+  it('never exceeds the maximum however many failures', () => {
+    expect(backoffDelay(40, () => 1, 500, 15_000)).toBe(15_000);
+  });
+
+  it('spreads clients out: different random draws give different delays', () => {
+    expect(backoffDelay(3, () => 0.1, 500, 15_000)).not.toBe(backoffDelay(3, () => 0.9, 500, 15_000));
+  });
+});
+
+describe('RoomSocket connection lifecycle', () => {
+  it('reports connecting, then connected after hello', () => {
+    const { server, socket } = setup();
+    socket.connect();
+    expect(socket.getState().status).toBe('connecting');
+    expect(server.last.url).toBe(URL_);
+    server.hello();
+    expect(socket.getState()).toEqual({ status: 'connected', failures: 0, stoppedBy: null });
+  });
+
+  it('reconnects after a network drop, waiting the backoff delay', () => {
+    const { server, socket } = setup({ random: () => 0 });
+    socket.connect();
+    server.hello();
+    server.drop(1006);
+    expect(socket.getState().status).toBe('offline');
+    vi.advanceTimersByTime(249);
+    expect(server.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(server.sockets).toHaveLength(2);
+  });
+
+  it('passes the last message id it holds as ?after= on reconnect', () => {
+    const { server, socket, setLastId } = setup();
+    socket.connect();
+    server.hello();
+    setLastId(812);
+    server.drop(1011);
+    vi.runOnlyPendingTimers();
+    expect(new URL(server.last.url).searchParams.get('after')).toBe('812');
+  });
+
+  it('does not reconnect after an intentional close', () => {
+    const { server, socket } = setup();
+    socket.connect();
+    server.hello();
+    socket.close();
+    expect(server.sockets[0]?.closedWith).toBe(1000);
+    vi.advanceTimersByTime(120_000);
+    expect(server.sockets).toHaveLength(1);
+    expect(socket.getState().status).toBe('offline');
+  });
+
+  it.each([4401, 4403, 4404])('does not reconnect after close code %i and says why', (code) => {
+    const { server, socket } = setup();
+    socket.connect();
+    server.open();
+    server.drop(code);
+    vi.advanceTimersByTime(120_000);
+    expect(server.sockets).toHaveLength(1);
+    expect(socket.getState()).toMatchObject({ status: 'offline', stoppedBy: code });
+  });
+
+  it('waits longer after 4429 (too many connections)', () => {
+    const { server, socket } = setup({ tooManyDelayMs: 30_000 });
+    socket.connect();
+    server.open();
+    server.drop(4429);
+    vi.advanceTimersByTime(29_999);
+    expect(server.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(server.sockets).toHaveLength(2);
+  });
+
+  it('grows the delay with each consecutive failure', () => {
+    const { server, socket } = setup({ random: () => 1, backoffBaseMs: 100, backoffMaxMs: 10_000 });
+    socket.connect();
+    const opened: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 4; i++) {
+      server.drop(1006);
+      const before = server.sockets.length;
+      while (server.sockets.length === before) {
+        vi.advanceTimersByTime(10);
+        t += 10;
+      }
+      opened.push(t);
+    }
+    const gaps = opened.map((v, i) => v - (opened[i - 1] ?? 0));
+    expect(gaps).toEqual([100, 200, 400, 800]);
+  });
+});
+
+describe('RoomSocket heartbeat', () => {
+  it('pings every 25 s and reconnects when no pong comes within 10 s', () => {
+    const { server, socket } = setup();
+    socket.connect();
+    server.hello();
+    vi.advanceTimersByTime(25_000);
+    expect(server.last.sent).toEqual([{ type: 'ping' }]);
+    server.emit({ type: 'pong', last_seq: 0 });
+    vi.advanceTimersByTime(25_000);
+    expect(server.last.sent).toHaveLength(2);
+    vi.advanceTimersByTime(10_000);
+    expect(server.sockets[0]?.closedWith).toBe(4000);
+    vi.runOnlyPendingTimers();
+    expect(server.sockets).toHaveLength(2);
+  });
+
+  it('drops a socket that opens but never says hello', () => {
+    const { server, socket } = setup();
+    socket.connect();
+    server.open();
+    vi.advanceTimersByTime(10_000);
+    expect(server.sockets[0]?.closedWith).toBe(4000);
+    expect(socket.getState().failures).toBe(1);
+  });
+});
+
+describe('RoomSocket frames', () => {
+  it('dispatches valid frames by type and stops after unsubscribe', () => {
+    const { server, socket } = setup();
+    const seen: number[] = [];
+    const off = socket.on('message.new', (f) => seen.push(f.message.id));
+    socket.connect();
+    server.hello();
+    server.emit({ type: 'message.new', message: message(5, 1) });
+    off();
+    server.emit({ type: 'message.new', message: message(6, 2) });
+    expect(seen).toEqual([5]);
+  });
+
+  it('ignores malformed frames instead of passing them on', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { server, socket } = setup();
+    const seen = vi.fn();
+    socket.on('message.new', seen);
+    socket.connect();
+    server.hello();
+    server.last.onmessage?.({ data: 'not json' });
+    server.emit({ type: 'message.new', message: { id: 'x' } });
+    server.emit({ kind: 'message.new' });
+    expect(seen).not.toHaveBeenCalled();
+  });
+
+  it('buffers chat sends while offline and flushes them after hello, once per key', () => {
+    const { server, socket } = setup();
+    socket.connect();
+    expect(socket.send({ type: 'send', body: 'a', client_id: 'c1' }, 'c1')).toBe('queued');
+    expect(socket.send({ type: 'send', body: 'a', client_id: 'c1' }, 'c1')).toBe('queued');
+    expect(socket.send({ type: 'typing' })).toBe('dropped');
+    server.hello();
+    expect(server.last.sent).toEqual([{ type: 'send', body: 'a', client_id: 'c1' }]);
+  });
+
+  it('lets hello listeners resend before the buffer flushes, without sending twice', () => {
+    const { server, socket } = setup();
+    socket.on('hello', () => socket.send({ type: 'send', body: 'a', client_id: 'c1' }, 'c1'));
+    socket.connect();
+    socket.send({ type: 'send', body: 'a', client_id: 'c1' }, 'c1');
+    server.hello();
+    expect(server.last.sent).toHaveLength(1);
+  });
+});
+
+describe('RoomSocket HTTP fallback', () => {
+  it('switches to http after three failed attempts and back when a connection works', () => {
+    const { server, socket } = setup();
+    socket.connect();
+    server.drop(1006);
+    vi.runOnlyPendingTimers();
+    server.drop(1006);
+    expect(socket.getState().status).not.toBe('http');
+    vi.runOnlyPendingTimers();
+    server.drop(1006);
+    expect(socket.getState()).toMatchObject({ status: 'http', failures: 3 });
+
+    // Still retrying in the background while in HTTP mode.
+    vi.runOnlyPendingTimers();
+    expect(server.sockets).toHaveLength(4);
+    expect(socket.getState().status).toBe('http');
+    server.hello();
+    expect(socket.getState()).toMatchObject({ status: 'connected', failures: 0 });
+  });
+
+  it('counts a WebSocket constructor that throws as a failed attempt', () => {
+    const { server, socket } = setup();
+    server.refuse = true;
+    socket.connect();
+    vi.runOnlyPendingTimers();
+    vi.runOnlyPendingTimers();
+    expect(socket.getState().status).toBe('http');
+  });
+
+  it('notifies subscribers on each status change only', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { server, socket } = setup();
+    const listener = vi.fn();
+    socket.subscribe(listener);
+    socket.connect();
+    server.open();
+    server.emit({ type: 'hello', ...{} });
+    expect(listener).toHaveBeenCalledTimes(0);
+    server.hello();
+    expect(listener).toHaveBeenCalledTimes(1);
+  });
+});
