@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from rooms.models import Message, Room, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "email", "is_guest", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_guest", "is_staff", "is_active"]
+    search_fields = ["username", "display_name", "email"]
+    fieldsets = [*BaseUserAdmin.fieldsets, ("Profile", {"fields": ["display_name", "avatar_url", "is_guest"]})]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_archived", "position", "last_message_at", "created_at"]
+    list_editable = ["is_archived", "position"]
+    list_filter = ["is_archived"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["last_seq", "last_message_at", "created_at"]
+    actions = ["archive", "unarchive"]
+
+    @admin.action(description="Archive (read-only)")
+    def archive(self, request, queryset):
+        queryset.update(is_archived=True)
+
+    @admin.action(description="Reopen")
+    def unarchive(self, request, queryset):
+        queryset.update(is_archived=False)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "room", "author", "short_body", "created_at", "edited_at", "deleted"]
+    list_filter = ["room", "deleted"]
+    search_fields = ["body", "author__username", "author__display_name"]
+    list_select_related = ["room", "author"]
+    readonly_fields = ["room", "author", "seq", "client_id", "created_at", "edited_at"]
+    actions = ["soft_delete"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Message")
+    def short_body(self, message):
+        return message.body[:80]
+
+    @admin.action(description="Mark deleted (keeps their place in the room)")
+    def soft_delete(self, request, queryset):
+        queryset.update(deleted=True)

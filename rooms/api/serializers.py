@@ -1,0 +1,49 @@
+"""Request shapes, for the OpenAPI schema. The rules themselves live in rooms/rules.py so the
+WebSocket and REST paths refuse bad input with the same error codes."""
+
+from rest_framework import serializers
+
+from rooms.serializers import MessageSerializer, RoomSerializer
+
+
+class GuestSignInInput(serializers.Serializer):
+    display_name = serializers.CharField(max_length=32)
+
+
+class MessageCreateInput(serializers.Serializer):
+    body = serializers.CharField(max_length=4000, trim_whitespace=False)
+    client_id = serializers.CharField(max_length=64)
+
+
+class MessageEditInput(serializers.Serializer):
+    body = serializers.CharField(max_length=4000, trim_whitespace=False)
+
+
+class MessagePageOutput(serializers.Serializer):
+    messages = MessageSerializer(many=True)
+    has_more = serializers.BooleanField()
+
+
+class RoomListOutput(serializers.Serializer):
+    rooms = RoomSerializer(many=True)
+
+
+class AuthConfigOutput(serializers.Serializer):
+    guest_enabled = serializers.BooleanField()
+    google_enabled = serializers.BooleanField()
+    google_login_url = serializers.CharField(allow_null=True)
+
+
+class CsrfOutput(serializers.Serializer):
+    csrf_token = serializers.CharField()
+
+
+class ErrorBody(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    retry_after = serializers.IntegerField(required=False)
+    fields = serializers.DictField(required=False)
+
+
+class ErrorOutput(serializers.Serializer):
+    error = ErrorBody()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from rooms.api import views
+
+urlpatterns = [
+    path("auth/config/", views.AuthConfigView.as_view(), name="auth-config"),
+    path("auth/csrf/", views.CsrfView.as_view(), name="auth-csrf"),
+    path("auth/guest/", views.GuestSignInView.as_view(), name="auth-guest"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("rooms/", views.RoomListView.as_view(), name="room-list"),
+    path("rooms/<slug:slug>/", views.RoomDetailView.as_view(), name="room-detail"),
+    path("rooms/<slug:slug>/messages/", views.MessageListView.as_view(), name="message-list"),
+    path("rooms/<slug:slug>/messages/<int:message_id>/", views.MessageDetailView.as_view(), name="message-detail"),
+]

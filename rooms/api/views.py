@@ -1,0 +1,159 @@
+"""REST endpoints: parse the request, call a selector or service, shape the response."""
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from rooms import realtime, selectors, services
+from rooms.api import serializers as io
+from rooms.errors import ChatError
+from rooms.models import Room
+from rooms.serializers import MessageSerializer, RoomSerializer, UserSerializer, message_data, user_data
+
+ERRORS = {code: io.ErrorOutput for code in (400, 401, 403, 404, 429, 503)}
+
+
+def _json_object(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ChatError("invalid_field", "The request body must be a JSON object.")
+    return request.data
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ChatError("invalid_field", f"`{name}` must be a non-negative integer.")
+    return int(value)
+
+
+def _room_or_404(slug: str) -> Room:
+    room = selectors.room_get(slug=slug)
+    if room is None:
+        raise ChatError("not_found", "No such room.", status=404)
+    return room
+
+
+class AuthConfigView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: io.AuthConfigOutput})
+    def get(self, request):
+        google = settings.GOOGLE_SIGNIN_ENABLED
+        return Response(
+            {
+                "guest_enabled": settings.GUEST_SIGNIN_ENABLED,
+                "google_enabled": google,
+                "google_login_url": reverse("social:begin", args=["google-oauth2"]) if google else None,
+            }
+        )
+
+
+class CsrfView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: io.CsrfOutput})
+    def get(self, request):
+        return Response({"csrf_token": get_token(request)})
+
+
+# Anonymous POSTs skip DRF's CSRF check; signing in must not (login CSRF).
+@method_decorator(csrf_protect, name="dispatch")
+class GuestSignInView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=io.GuestSignInInput, responses={201: UserSerializer, **ERRORS})
+    def post(self, request):
+        if not settings.GUEST_SIGNIN_ENABLED:
+            raise ChatError("guest_disabled", "Guest sign-in is turned off on this server.", status=403)
+        user = services.guest_user_create(display_name=_json_object(request).get("display_name"))
+        login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(user_data(user), status=status.HTTP_201_CREATED)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None, **ERRORS})
+    def post(self, request):
+        session_key = request.session.session_key
+        logout(request._request)
+        if session_key:
+            realtime.close_session_sockets(session_key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer, **ERRORS})
+    def get(self, request):
+        return Response(user_data(request.user))
+
+
+class RoomListView(APIView):
+    @extend_schema(responses={200: io.RoomListOutput, **ERRORS})
+    def get(self, request):
+        rooms = selectors.room_list()
+        context = {"online_counts": selectors.room_online_counts(rooms)}
+        return Response({"rooms": RoomSerializer(rooms, many=True, context=context).data})
+
+
+class RoomDetailView(APIView):
+    @extend_schema(responses={200: RoomSerializer, **ERRORS})
+    def get(self, request, slug):
+        room = _room_or_404(slug)
+        context = {"online_counts": selectors.room_online_counts([room])}
+        return Response(RoomSerializer(room, context=context).data)
+
+
+class MessageListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", int, description="Older than this id, newest first."),
+            OpenApiParameter("after", int, description="Newer than this id, oldest first."),
+            OpenApiParameter("limit", int, description="At most this many (default 50, capped)."),
+        ],
+        responses={200: io.MessagePageOutput, **ERRORS},
+    )
+    def get(self, request, slug):
+        room = _room_or_404(slug)
+        conf = settings.ROOMS
+        limit = min(_int_param(request, "limit") or conf["HISTORY_SIZE"], conf["HISTORY_PAGE_MAX"])
+        before, after = _int_param(request, "before"), _int_param(request, "after")
+        if before is not None and after is not None:
+            raise ChatError("invalid_field", "Give `before` or `after`, not both.")
+        page = selectors.message_page(room=room, limit=limit, before=before, after=after)
+        return Response({"messages": [message_data(m) for m in page.messages], "has_more": page.has_more})
+
+    @extend_schema(request=io.MessageCreateInput, responses={200: MessageSerializer, 201: MessageSerializer, **ERRORS})
+    def post(self, request, slug):
+        room = _room_or_404(slug)
+        data = _json_object(request)
+        result = services.message_create(room=room, author=request.user, body=data.get("body"), client_id=data.get("client_id"))
+        return Response(message_data(result.message), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class MessageDetailView(APIView):
+    def _message(self, slug: str, message_id: int):
+        message = selectors.message_get(room=_room_or_404(slug), message_id=message_id)
+        if message is None:
+            raise ChatError("not_found", "No such message in this room.", status=404)
+        return message
+
+    @extend_schema(request=io.MessageEditInput, responses={200: MessageSerializer, **ERRORS})
+    def patch(self, request, slug, message_id):
+        message = services.message_edit(
+            message=self._message(slug, message_id), actor=request.user, body=_json_object(request).get("body")
+        )
+        return Response(message_data(message))
+
+    @extend_schema(request=None, responses={204: None, **ERRORS})
+    def delete(self, request, slug, message_id):
+        services.message_delete(message=self._message(slug, message_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

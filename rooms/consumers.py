@@ -1,0 +1,205 @@
+"""The room socket: `/ws/rooms/<slug>/`. Thin by design — rules live in services/selectors,
+shared state in state.py, group names and encoding in realtime.py."""
+
+import logging
+import time
+from urllib.parse import parse_qs
+
+import orjson
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+
+from rooms import realtime, selectors, services
+from rooms.errors import ChatError, unavailable
+from rooms.serializers import author_data, message_data, user_data
+from rooms.state import get_state
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN_ROOM = 4404
+CLOSE_TOO_MANY_CONNECTIONS = 4429
+CLOSE_FRAME_TOO_BIG = 1009
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    room_id: int | None = None
+    joined = False
+
+    # --- Socket handlers ------------------------------------------------------------------
+
+    async def connect(self):
+        # Accept first, so that the browser sees our close code instead of a failed handshake.
+        await self.accept()
+        self.user = self.scope["user"]
+        if not self.user.is_authenticated:
+            return await self.close(code=CLOSE_NOT_SIGNED_IN)
+        if not self.user.is_active:
+            return await self.close(code=CLOSE_FORBIDDEN)
+        room = await database_sync_to_async(selectors.room_get)(slug=self.scope["url_route"]["kwargs"]["slug"])
+        if room is None:
+            return await self.close(code=CLOSE_UNKNOWN_ROOM)
+        self.room_id = room.pk
+        self.last_typing_at = 0.0
+
+        # Join the live group before reading history: whatever is stored after the read
+        # arrives live, whatever before is in the hello (duplicates are dropped by id).
+        await self.channel_layer.group_add(realtime.room_group(room.pk), self.channel_name)
+        session_key = self.scope.get("session") and self.scope["session"].session_key
+        self.session_group = realtime.session_group(session_key) if session_key else None
+        if self.session_group:
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
+
+        conf = settings.ROOMS
+        presence = await get_state().connection_opened(
+            room.pk, self.user.pk, self.channel_name, ttl=conf["PRESENCE_TTL"], cap=conf["MAX_CONNECTIONS_PER_USER"]
+        )
+        if presence.refused:
+            await self._leave_groups()
+            return await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
+        self.joined = True
+        online_ids = await get_state().online_user_ids(room.pk)
+        snapshot = await database_sync_to_async(self._snapshot)(online_ids)
+        await self.send(text_data=realtime.encode(snapshot))
+        if presence.changed:
+            await self._announce_presence("join", [self.user])
+        await self._announce_gone(presence.gone_user_ids)
+
+    async def disconnect(self, code):
+        if not self.joined:
+            return
+        self.joined = False
+        try:
+            await self._leave_groups()
+            presence = await get_state().connection_closed(self.room_id, self.user.pk, self.channel_name)
+            if presence.changed:
+                await self._announce_presence("leave", [self.user])
+            await self._announce_gone(presence.gone_user_ids)
+        except Exception:
+            # Presence heals by expiry; a failure here must not turn into a traceback per socket.
+            logger.warning("cleanup after disconnect failed for room %s", self.room_id, exc_info=True)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        limit = settings.ROOMS["FRAME_MAX_BYTES"]
+        raw = text_data if text_data is not None else bytes_data
+        if len(raw) > limit // 4 and len(raw.encode() if isinstance(raw, str) else raw) > limit:
+            return await self.close(code=CLOSE_FRAME_TOO_BIG)
+        if text_data is None:
+            return await self._send_error(ChatError("binary_unsupported", "Send JSON text frames."))
+        try:
+            frame = orjson.loads(text_data)
+        except orjson.JSONDecodeError:
+            return await self._send_error(ChatError("invalid_json", "The frame is not valid JSON."))
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self._send_error(ChatError("invalid_frame", "A frame is a JSON object with a string `type`."))
+        command = self.commands.get(frame["type"])
+        if command is None:
+            return await self._send_error(ChatError("unknown_type", f"Unknown frame type {frame['type'][:40]!r}."))
+        try:
+            await command(self, frame)
+        except ChatError as error:
+            client_id = frame.get("client_id")
+            await self._send_error(error, client_id=client_id if isinstance(client_id, str) else None)
+
+    # --- Command handlers (client frames) -------------------------------------------------
+
+    async def send_message(self, frame: dict):
+        try:
+            result = await database_sync_to_async(self._create_message)(frame.get("body"), frame.get("client_id"))
+        except DatabaseError:
+            logger.exception("storing a message failed")
+            raise unavailable() from None
+        await self.send(
+            text_data=realtime.encode(
+                {"type": "ack", "client_id": result.message.client_id, "message": message_data(result.message)}
+            )
+        )
+
+    async def typing(self, frame: dict):
+        now = time.monotonic()
+        if now - self.last_typing_at < settings.ROOMS["TYPING_INTERVAL"]:
+            return
+        self.last_typing_at = now
+        await realtime.apublish_to_room(
+            self.room_id, {"type": "typing", "user": author_data(self.user)}, exclude_channel=self.channel_name
+        )
+
+    async def ping(self, frame: dict):
+        gone = await get_state().connection_alive(
+            self.room_id, self.user.pk, self.channel_name, ttl=settings.ROOMS["PRESENCE_TTL"]
+        )
+        last_seq = await database_sync_to_async(selectors.room_last_seq)(room_id=self.room_id)
+        await self.send(text_data=realtime.encode({"type": "pong", "last_seq": last_seq}))
+        await self._announce_gone(gone)
+
+    # The only client frames there are: anything else is `unknown_type`.
+    commands = {"send": send_message, "typing": typing, "ping": ping}
+
+    # --- Channel-layer handlers: forward only ----------------------------------------------
+
+    async def room_frame(self, event):
+        if event.get("exclude") != self.channel_name:
+            await self.send(text_data=event["text"])
+
+    async def session_signout(self, event):
+        await self.close(code=CLOSE_NOT_SIGNED_IN)
+
+    # --- Helpers --------------------------------------------------------------------------
+
+    def _snapshot(self, online_ids) -> dict:
+        snapshot = selectors.room_snapshot(room_id=self.room_id, after=self._after_param(), online_user_ids=online_ids)
+        room = snapshot.room
+        return {
+            "type": "hello",
+            "room": {
+                "slug": room.slug,
+                "name": room.name,
+                "description": room.description,
+                "is_archived": room.is_archived,
+                "last_seq": room.last_seq,
+            },
+            "you": user_data(self.user),
+            "online": [author_data(user) for user in snapshot.online],
+            "online_count": len(snapshot.online),
+            "messages": [message_data(message) for message in snapshot.messages],
+            "has_more": snapshot.has_more,
+            "resync": snapshot.resync,
+        }
+
+    def _after_param(self) -> int | None:
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after")
+        if values and values[0].isdigit():
+            return int(values[0])
+        return None
+
+    def _create_message(self, body, client_id):
+        room = selectors.room_get_by_id(room_id=self.room_id)
+        return services.message_create(room=room, author=self.user, body=body, client_id=client_id)
+
+    async def _announce_presence(self, event: str, users) -> None:
+        online_count = len(await get_state().online_user_ids(self.room_id))
+        for user in users:
+            await realtime.apublish_to_room(
+                self.room_id,
+                {"type": "presence", "event": event, "user": author_data(user), "online_count": online_count},
+            )
+
+    async def _announce_gone(self, user_ids: list[int]) -> None:
+        """Users whose every connection expired (their server died) leave like everyone else."""
+        if user_ids:
+            users = await database_sync_to_async(selectors.users_by_ids)(user_ids)
+            await self._announce_presence("leave", users)
+
+    async def _leave_groups(self) -> None:
+        await self.channel_layer.group_discard(realtime.room_group(self.room_id), self.channel_name)
+        if self.session_group:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+
+    async def _send_error(self, error: ChatError, *, client_id: str | None = None) -> None:
+        payload = {"type": "error", **error.as_dict()}
+        if client_id is not None:
+            payload["client_id"] = client_id
+        await self.send(text_data=realtime.encode(payload))

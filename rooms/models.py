@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+
+class User(AbstractUser):
+    """A person: a Google account or a guest who picked a display name."""
+
+    display_name = models.CharField(max_length=64, blank=True)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    is_guest = models.BooleanField(default=False)
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Room(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    is_archived = models.BooleanField(default=False, help_text="Archived rooms are read-only.")
+    position = models.PositiveIntegerField(default=0, help_text="Lower comes first in the list.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Denormalised so the room list and the gap check need no aggregate over messages;
+    # both are only ever changed by services.message_create inside its transaction.
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["is_archived", "position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    # Position in the room without gaps, so a client can tell that it missed a live frame.
+    seq = models.PositiveBigIntegerField()
+    body = models.TextField()
+    client_id = models.CharField(max_length=64, help_text="The sender's idempotency key.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_id"], name="message_unique_client_id"),
+            models.UniqueConstraint(fields=["room", "seq"], name="message_unique_room_seq"),
+        ]
+        indexes = [models.Index(fields=["room", "id"], name="message_room_id")]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}#{self.seq}"
+
+

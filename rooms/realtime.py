@@ -1,0 +1,57 @@
+"""Group names and publishing. The only place that knows how events reach sockets.
+
+A frame is encoded to JSON once here and travels through the channel layer as text, so each
+consumer only forwards it; the channel-layer handlers never build frames themselves.
+"""
+
+import hashlib
+import logging
+
+import orjson
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer event type every room consumer forwards (see RoomConsumer.room_frame).
+FRAME_EVENT = "room.frame"
+SIGNOUT_EVENT = "session.signout"
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def session_group(session_key: str) -> str:
+    # Never the session key itself: group names end up in Redis channel names.
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def encode(frame: dict) -> str:
+    return orjson.dumps(frame).decode()
+
+
+def frame_event(frame: dict, *, exclude_channel: str | None = None) -> dict:
+    return {"type": FRAME_EVENT, "text": encode(frame), "exclude": exclude_channel}
+
+
+async def apublish_to_room(room_id: int, frame: dict, *, exclude_channel: str | None = None) -> None:
+    await get_channel_layer().group_send(room_group(room_id), frame_event(frame, exclude_channel=exclude_channel))
+
+
+def publish_to_room(room_id: int, frame: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(room_group(room_id), frame_event(frame))
+
+
+def publish_to_room_on_commit(room_id: int, frame: dict) -> None:
+    """Broadcast only once the change is durable. A failed broadcast is logged, not raised:
+    the change is stored, and clients find it through their `seq` gap check or catch-up."""
+    transaction.on_commit(lambda: publish_to_room(room_id, frame), robust=True)
+
+
+def close_session_sockets(session_key: str) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(session_group(session_key), {"type": SIGNOUT_EVENT})
+    except Exception:
+        logger.exception("could not tell open sockets that a session ended")

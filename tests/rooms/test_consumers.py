@@ -1,0 +1,276 @@
+"""The room socket, through the whole ASGI stack, for every frame type, close code and error code."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from chatsite.asgi import application
+from rooms import services
+from rooms.models import Message
+from tests.support.frames import closed_with, frame_of_type, frames_before_pong, hello, next_frame, send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def state_backend(request):
+    """Run a test against the in-process state and against real Redis (several processes)."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_url")
+    return request.param
+
+
+@database_sync_to_async
+def store_messages(room, author, count):
+    return [
+        services.message_create(room=room, author=author, body=f"m{i}", client_id=f"seed-{i}").message
+        for i in range(count)
+    ]
+
+
+async def presence_of(socket, user_id):
+    """The next presence frame about `user_id` (a socket also hears its own join)."""
+    while True:
+        frame = await frame_of_type(socket, "presence")
+        if frame["user"]["id"] == user_id:
+            return frame
+
+
+async def joined(connect, user, slug="lobby", **kwargs):
+    socket, connected, _ = await connect(user, slug, **kwargs)
+    assert connected
+    return socket, await hello(socket)
+
+
+# --- Connecting --------------------------------------------------------------------------
+
+
+async def test_socket_without_session_is_closed_with_4401(connect, room):
+    socket, connected, _ = await connect(None, "lobby")
+    assert connected
+    assert await closed_with(socket) == 4401
+
+
+async def test_deactivated_user_is_closed_with_4403(connect, room, make_user):
+    inactive = await database_sync_to_async(make_user)("Gone", is_active=False)
+    socket, _, _ = await connect(None, "lobby", scope_user=inactive)
+    assert await closed_with(socket) == 4403
+
+
+async def test_unknown_room_is_closed_with_4404(connect, user):
+    socket, _, _ = await connect(user, "no-such-room")
+    assert await closed_with(socket) == 4404
+
+
+async def test_handshake_from_a_foreign_origin_is_refused(user, room):
+    cookie = await __import__("tests.conftest", fromlist=["session_cookie_for"]).session_cookie_for(user)
+    socket = WebsocketCommunicator(
+        application, "/ws/rooms/lobby/", headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)]
+    )
+    connected, _ = await socket.connect()
+    assert not connected
+
+
+async def test_hello_holds_room_you_online_and_the_last_50_messages(connect, user, room):
+    await store_messages(room, user, 60)
+    socket, frame = await joined(connect, user)
+    assert frame["room"]["slug"] == "lobby" and frame["room"]["last_seq"] == 60
+    assert frame["you"]["id"] == user.pk and frame["you"]["display_name"] == "Mina"
+    assert [u["id"] for u in frame["online"]] == [user.pk] and frame["online_count"] == 1
+    assert [m["body"] for m in frame["messages"]] == [f"m{i}" for i in range(10, 60)]
+    assert frame["has_more"] is True and frame["resync"] is False
+
+
+async def test_after_replays_every_message_missed_since_that_id(connect, user, room):
+    stored = await store_messages(room, user, 8)
+    socket, frame = await joined(connect, user, after=stored[4].pk)
+    assert [m["id"] for m in frame["messages"]] == [m.pk for m in stored[5:]]
+    assert frame["resync"] is False and frame["has_more"] is True
+
+
+async def test_after_beyond_the_catchup_limit_asks_for_a_resync(connect, user, room, settings):
+    settings.ROOMS = {**settings.ROOMS, "CATCHUP_LIMIT": 3, "HISTORY_SIZE": 4}
+    stored = await store_messages(room, user, 10)
+    socket, frame = await joined(connect, user, after=stored[0].pk)
+    assert frame["resync"] is True
+    assert [m["id"] for m in frame["messages"]] == [m.pk for m in stored[-4:]]
+
+
+# --- Sending -----------------------------------------------------------------------------
+
+
+async def test_send_is_stored_before_the_ack_and_reaches_everyone(connect, user, other_user, room, state_backend):
+    mina, _ = await joined(connect, user)
+    jun, _ = await joined(connect, other_user)
+    await send(mina, {"type": "send", "body": "안녕하세요 👋", "client_id": "c-1"})
+
+    ack = await frame_of_type(mina, "ack")
+    stored = await database_sync_to_async(Message.objects.get)(pk=ack["message"]["id"])
+    assert stored.body == "안녕하세요 👋" and ack["client_id"] == "c-1" and ack["message"]["seq"] == 1
+    for socket in (mina, jun):
+        new = await frame_of_type(socket, "message.new")
+        assert new["message"]["id"] == stored.pk and new["message"]["author"]["display_name"] == "Mina"
+
+
+async def test_resending_a_client_id_returns_the_stored_message_without_a_duplicate(connect, user, room):
+    socket, _ = await joined(connect, user)
+    await send(socket, {"type": "send", "body": "once", "client_id": "retry-me"})
+    first = await frame_of_type(socket, "ack")
+    await send(socket, {"type": "send", "body": "once", "client_id": "retry-me"})
+    second = await frame_of_type(socket, "ack")
+    assert first["message"]["id"] == second["message"]["id"]
+    assert await database_sync_to_async(Message.objects.filter(room=room).count)() == 1
+
+
+async def test_sequence_numbers_have_no_gaps(connect, user, room):
+    socket, _ = await joined(connect, user)
+    for i in range(4):
+        await send(socket, {"type": "send", "body": f"n{i}", "client_id": f"seq-{i}"})
+    seqs = [(await frame_of_type(socket, "ack"))["message"]["seq"] for _ in range(4)]
+    assert seqs == [1, 2, 3, 4]
+
+
+async def test_sends_past_the_rate_limit_are_refused_across_tabs(connect, user, room, settings, state_backend):
+    settings.ROOMS = {**settings.ROOMS, "SEND_RATE_COUNT": 1, "SEND_RATE_PERIOD": 60, "SEND_RATE_BURST": 2}
+    tab1, _ = await joined(connect, user)
+    tab2, _ = await joined(connect, user)
+    await send(tab1, {"type": "send", "body": "1", "client_id": "r1"})
+    await frame_of_type(tab1, "ack")
+    await send(tab2, {"type": "send", "body": "2", "client_id": "r2"})
+    await frame_of_type(tab2, "ack")
+    await send(tab2, {"type": "send", "body": "3", "client_id": "r3"})
+    error = await frame_of_type(tab2, "error")
+    assert error["code"] == "rate_limited" and error["client_id"] == "r3" and 1 <= error["retry_after"] <= 60
+    assert await database_sync_to_async(Message.objects.filter(client_id="r3").exists)() is False
+
+
+async def test_archived_room_can_be_joined_but_not_written(connect, user, make_room):
+    await database_sync_to_async(make_room)("old", is_archived=True)
+    socket, frame = await joined(connect, user, slug="old")
+    assert frame["room"]["is_archived"] is True
+    await send(socket, {"type": "send", "body": "hi", "client_id": "a1"})
+    assert (await frame_of_type(socket, "error"))["code"] == "room_archived"
+
+
+BAD_FRAMES = [
+    ("{not json", "invalid_json"),
+    ("[1, 2]", "invalid_frame"),
+    ('{"body": "no type"}', "invalid_frame"),
+    ('{"type": 7}', "invalid_frame"),
+    ('{"type": "shout"}', "unknown_type"),
+    ('{"type": "send", "body": 5, "client_id": "x1"}', "invalid_field"),
+    ('{"type": "send", "body": "", "client_id": "x2"}', "empty_body"),
+    ('{"type": "send", "body": " \\n\\t ", "client_id": "x3"}', "empty_body"),
+    ('{"type": "send", "body": "' + "a" * 4001 + '", "client_id": "x4"}', "body_too_long"),
+    ('{"type": "send", "body": "bell\\u0007", "client_id": "x5"}', "invalid_body"),
+    # orjson refuses lone surrogates outright; REST (json module) reaches rules.clean_body instead.
+    ('{"type": "send", "body": "half \\ud800", "client_id": "x6"}', "invalid_json"),
+    ('{"type": "send", "body": "hi"}', "invalid_client_id"),
+    ('{"type": "send", "body": "hi", "client_id": "has space"}', "invalid_client_id"),
+]
+
+
+@pytest.mark.parametrize(("raw", "code"), BAD_FRAMES, ids=[code for _, code in BAD_FRAMES])
+async def test_bad_frames_get_an_error_and_keep_the_connection(connect, user, room, raw, code):
+    socket, _ = await joined(connect, user)
+    await send(socket, raw)
+    error = await frame_of_type(socket, "error")
+    assert error["code"] == code and error["detail"]
+    await send(socket, {"type": "ping"})
+    assert (await frame_of_type(socket, "pong"))["last_seq"] == 0
+    assert await database_sync_to_async(Message.objects.count)() == 0
+
+
+async def test_binary_frames_are_refused_with_an_error(connect, user, room):
+    socket, _ = await joined(connect, user)
+    await socket.send_to(bytes_data=b"\xff\xfe")
+    assert (await frame_of_type(socket, "error"))["code"] == "binary_unsupported"
+
+
+async def test_a_frame_over_64_kib_closes_with_1009(connect, user, room):
+    socket, _ = await joined(connect, user)
+    await send(socket, {"type": "send", "body": "x" * 70_000, "client_id": "big"})
+    assert await closed_with(socket) == 1009
+
+
+# --- Presence, typing, ping --------------------------------------------------------------
+
+
+async def test_second_tab_does_not_announce_join_and_leave_waits_for_the_last_tab(
+    connect, user, other_user, room, state_backend
+):
+    watcher, _ = await joined(connect, other_user)
+    tab1, _ = await joined(connect, user)
+    join = await presence_of(watcher, user.pk)
+    assert (join["event"], join["user"]["id"], join["online_count"]) == ("join", user.pk, 2)
+
+    tab2, second_hello = await joined(connect, user)
+    assert second_hello["online_count"] == 2
+    await tab1.disconnect()
+    # Neither the second tab opening nor the first closing is announced.
+    assert [f for f in await frames_before_pong(watcher) if f["type"] == "presence"] == []
+
+    await tab2.disconnect()
+    leave = await presence_of(watcher, user.pk)
+    assert (leave["event"], leave["user"]["id"], leave["online_count"]) == ("leave", user.pk, 1)
+
+
+async def test_typing_reaches_others_but_not_the_typist(connect, user, other_user, room):
+    mina, _ = await joined(connect, user)
+    jun, _ = await joined(connect, other_user)
+    await send(mina, {"type": "typing"})
+    typing = await frame_of_type(jun, "typing")
+    assert typing["user"]["id"] == user.pk
+    assert "typing" not in [f["type"] for f in await frames_before_pong(mina)]
+
+
+async def test_typing_is_throttled_per_connection(connect, user, other_user, room):
+    mina, _ = await joined(connect, user)
+    jun, _ = await joined(connect, other_user)
+    for _ in range(3):
+        await send(mina, {"type": "typing"})
+    await frame_of_type(jun, "typing")
+    await frames_before_pong(mina)  # all three typing frames have been handled by now
+    assert "typing" not in [f["type"] for f in await frames_before_pong(jun)]
+
+
+async def test_pong_carries_the_rooms_last_seq(connect, user, room):
+    await store_messages(room, user, 3)
+    socket, _ = await joined(connect, user)
+    await send(socket, {"type": "ping"})
+    assert await frame_of_type(socket, "pong") == {"type": "pong", "last_seq": 3}
+
+
+async def test_connections_past_the_per_user_cap_are_closed_with_4429(connect, user, room, settings):
+    settings.ROOMS = {**settings.ROOMS, "MAX_CONNECTIONS_PER_USER": 2}
+    await joined(connect, user)
+    await joined(connect, user)
+    third, _, _ = await connect(user, "lobby")
+    assert await closed_with(third) == 4429
+
+
+# --- Changes from the HTTP side ----------------------------------------------------------
+
+
+async def test_http_send_edit_and_delete_reach_open_sockets(connect, user, room):
+    socket, _ = await joined(connect, user)
+    message = (await store_messages(room, user, 1))[0]
+    assert (await frame_of_type(socket, "message.new"))["message"]["id"] == message.pk
+
+    await database_sync_to_async(services.message_edit)(message=message, actor=user, body="better")
+    edited = await frame_of_type(socket, "message.edited")
+    assert edited["message"]["body"] == "better" and edited["message"]["edited_at"]
+
+    await database_sync_to_async(services.message_delete)(message=message, actor=user)
+    deleted = await frame_of_type(socket, "message.deleted")
+    assert deleted["message"]["deleted"] is True and deleted["message"]["body"] == ""
+
+
+async def test_disconnect_during_a_send_loses_nothing_stored(connect, user, room):
+    socket, _ = await joined(connect, user)
+    await send(socket, {"type": "send", "body": "last words", "client_id": "bye"})
+    await asyncio.sleep(0.2)
+    await socket.disconnect()
+    assert await database_sync_to_async(Message.objects.filter(client_id="bye").count)() == 1
