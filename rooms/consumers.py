@@ -131,9 +131,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         gone = await get_state().connection_alive(
             self.room_id, self.user.pk, self.channel_name, ttl=settings.ROOMS["PRESENCE_TTL"]
         )
+        await self._announce_gone(gone)
         last_seq = await database_sync_to_async(selectors.room_last_seq)(room_id=self.room_id)
         await self.send(text_data=realtime.encode({"type": "pong", "last_seq": last_seq}))
-        await self._announce_gone(gone)
 
     # The only client frames there are: anything else is `unknown_type`.
     commands = {"send": send_message, "typing": typing, "ping": ping}

@@ -1,0 +1,171 @@
+"""Real server processes for tests: Daphne on loopback ports, a migrated database of the
+site's own, and optionally the shared Redis. Used by the multi-process and browser tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveDatabase:
+    """A database for the live site: a SQLite file, or a fresh database on the PostgreSQL
+    server named by DATABASE_URL (dropped afterwards)."""
+
+    def __init__(self, tmp_path: Path):
+        self._admin_url = os.environ.get("DATABASE_URL") or ""
+        self._name = None
+        if self._admin_url.startswith("postgres"):
+            import psycopg
+
+            self._name = f"rooms_live_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(self._admin_url, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self._name}"')
+            self.url = self._admin_url.rsplit("/", 1)[0] + "/" + self._name
+        else:
+            self.url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+
+    def drop(self) -> None:
+        if self._name:
+            import psycopg
+
+            with psycopg.connect(self._admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
+
+
+class LiveSite:
+    """N Daphne processes serving the site against one database (and Redis, when given)."""
+
+    def __init__(self, tmp_path: Path, processes: int = 1, redis_url: str | None = None, env: dict | None = None):
+        self.tmp_path = tmp_path
+        self.ports = [free_port() for _ in range(processes)]
+        self.redis_url = redis_url
+        self.extra_env = env or {}
+        self.database: LiveDatabase | None = None
+        self.procs: list[subprocess.Popen | None] = [None] * processes
+        self.logs: list[Path] = [tmp_path / f"daphne-{i}.log" for i in range(processes)]
+
+    # --- lifecycle ---
+
+    def environment(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+        env.update(
+            DJANGO_SETTINGS_MODULE="chatsite.settings",
+            DJANGO_DEBUG="1",
+            GUEST_SIGNIN_ENABLED="1",
+            DATABASE_URL=self.database.url,
+            STATE_KEY_PREFIX=f"live:{uuid.uuid4().hex[:10]}:",
+            PYTHONUNBUFFERED="1",
+        )
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> LiveSite:
+        self.database = LiveDatabase(self.tmp_path)
+        self.env = self.environment()
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True
+        )
+        for index in range(len(self.ports)):
+            self._spawn(index)
+        for index in range(len(self.ports)):
+            self.wait_healthy(index)
+        return self
+
+    def _spawn(self, index: int) -> None:
+        log = open(self.logs[index], "ab")
+        self.procs[index] = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.ports[index]), "chatsite.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_healthy(self, index: int = 0) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            proc = self.procs[index]
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"daphne {index} exited: {self.logs[index].read_text()[-2000:]}")
+            try:
+                if requests.get(self.url(index) + "/health/", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"daphne {index} did not become healthy: {self.logs[index].read_text()[-2000:]}")
+
+    def kill(self, index: int = 0) -> None:
+        """SIGKILL: the process gets no chance to run disconnect handlers."""
+        proc = self.procs[index]
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def terminate(self, index: int = 0) -> None:
+        proc = self.procs[index]
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def restart(self, index: int = 0) -> None:
+        self.terminate(index)
+        self._spawn(index)
+        self.wait_healthy(index)
+
+    def stop(self) -> None:
+        for index in range(len(self.ports)):
+            self.terminate(index)
+        if self.database is not None:
+            self.database.drop()
+
+    # --- addresses ---
+
+    def url(self, index: int = 0) -> str:
+        return f"http://127.0.0.1:{self.ports[index]}"
+
+    def ws_url(self, index: int, path: str) -> str:
+        return f"ws://127.0.0.1:{self.ports[index]}{path}"
+
+
+def guest_session(base_url: str, display_name: str) -> requests.Session:
+    """Sign in as a guest the way the browser app does: CSRF token first, then the POST."""
+    session = requests.Session()
+    token = session.get(base_url + "/api/auth/csrf/", timeout=5).json()["csrf_token"]
+    response = session.post(
+        base_url + "/api/auth/guest/",
+        json={"display_name": display_name},
+        headers={"X-CSRFToken": token, "Referer": base_url + "/"},
+        timeout=5,
+    )
+    response.raise_for_status()
+    session.headers["X-CSRFToken"] = session.cookies.get("csrftoken") or token
+    session.headers["Referer"] = base_url + "/"
+    return session
+
+
+def cookie_header(session: requests.Session) -> str:
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
