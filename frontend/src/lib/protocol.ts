@@ -44,7 +44,9 @@ export interface HelloFrame {
   resync: boolean;
 }
 export interface AckFrame { type: 'ack'; client_id: string; message: Message }
-export interface MessageFrame { type: 'message.new' | 'message.edited' | 'message.deleted'; message: Message }
+export interface MessageNewFrame { type: 'message.new'; message: Message }
+export interface MessageEditedFrame { type: 'message.edited'; message: Message }
+export interface MessageDeletedFrame { type: 'message.deleted'; message: Message }
 export interface PresenceFrame { type: 'presence'; event: 'join' | 'leave'; user: UserRef; online_count: number }
 export interface TypingFrame { type: 'typing'; user: UserRef }
 export interface PongFrame { type: 'pong'; last_seq: number }
@@ -59,7 +61,9 @@ export interface ErrorFrame {
 export type ServerFrame =
   | HelloFrame
   | AckFrame
-  | MessageFrame
+  | MessageNewFrame
+  | MessageEditedFrame
+  | MessageDeletedFrame
   | PresenceFrame
   | TypingFrame
   | PongFrame
@@ -83,7 +87,7 @@ export function isUserRef(v: unknown): v is UserRef {
 }
 
 export function isUser(v: unknown): v is User {
-  return isUserRef(v) && typeof (v as Obj).is_staff === 'boolean';
+  return isUserRef(v) && typeof (v as unknown as Obj).is_staff === 'boolean';
 }
 
 export function isRoom(v: unknown): v is Room {

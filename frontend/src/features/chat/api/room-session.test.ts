@@ -8,8 +8,8 @@ import { FakeServer, me, message } from '@/test/fake-websocket';
 import type { MessagesApi } from './messages-api';
 import { RoomSession } from './room-session';
 
-function fakeApi(overrides: Partial<MessagesApi> = {}) {
-  const api = {
+function fakeApi(overrides: Record<string, unknown> = {}) {
+  const defaults = {
     room: vi.fn(async () => ({ slug: 'general', name: 'General', description: '', is_archived: false, last_seq: 0, online_count: 2 })),
     latest: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
     before: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
@@ -17,9 +17,8 @@ function fakeApi(overrides: Partial<MessagesApi> = {}) {
     send: vi.fn(async (_slug: string, body: string, clientId: string) => message(100, 1, { body, client_id: clientId, author: me })),
     edit: vi.fn(),
     remove: vi.fn(),
-    ...overrides,
   };
-  return api;
+  return { ...defaults, ...overrides } as typeof defaults;
 }
 
 function setup(api = fakeApi()) {

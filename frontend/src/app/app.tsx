@@ -1,0 +1,91 @@
+import { useCallback, useState } from 'react';
+
+import { AppHeader } from '@/components/app-header';
+import { SignInScreen } from '@/features/auth/components/sign-in-screen';
+import { useAuth } from '@/features/auth/hooks/use-auth';
+import { ChatRoomScreen } from '@/features/chat/components/chat-room-screen';
+import { RoomListScreen } from '@/features/rooms/components/room-list-screen';
+import { t } from '@/lib/i18n';
+
+import { navigate, roomHref, useRoute } from './router';
+import type { Services } from './services';
+
+export function App({ services }: { services: Services }) {
+  const { state, signedIn, signedOut } = useAuth(services.authApi);
+  const route = useRoute();
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const leaveRoom = useCallback((why?: string) => {
+    setNotice(why ?? null);
+    navigate('#/');
+  }, []);
+
+  const endSession = useCallback(
+    (why?: string) => {
+      setNotice(why ?? null);
+      signedOut();
+    },
+    [signedOut],
+  );
+
+  const signOut = useCallback(async () => {
+    try {
+      await services.authApi.logout();
+    } finally {
+      endSession();
+    }
+  }, [services.authApi, endSession]);
+
+  if (state.status === 'loading' || state.status === 'unreachable') {
+    return (
+      <div className="screen">
+        <AppHeader title={t('appName')} status={state.status === 'loading' ? 'connecting' : 'offline'} />
+        <main className="splash">
+          {state.status === 'unreachable' ? <p className="banner banner--warn">{t('signin.unreachable')}</p> : null}
+        </main>
+      </div>
+    );
+  }
+
+  if (state.status === 'signed-out') {
+    return (
+      <SignInScreen
+        config={state.config}
+        authApi={services.authApi}
+        notice={notice}
+        onSignedIn={(user) => {
+          setNotice(null);
+          signedIn(user);
+        }}
+      />
+    );
+  }
+
+  if (route.name === 'room') {
+    return (
+      <ChatRoomScreen
+        key={route.slug}
+        slug={route.slug}
+        me={state.user}
+        messagesApi={services.messagesApi}
+        createSocket={services.createSocket}
+        onLeave={leaveRoom}
+        onSignedOut={endSession}
+      />
+    );
+  }
+
+  return (
+    <RoomListScreen
+      user={state.user}
+      roomsApi={services.roomsApi}
+      notice={notice}
+      onOpen={(slug) => {
+        setNotice(null);
+        navigate(roomHref(slug));
+      }}
+      onSignOut={() => void signOut()}
+      onUnauthorized={endSession}
+    />
+  );
+}

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+
+import { parseRoute, roomHref } from './router';
+
+describe('parseRoute', () => {
+  it('reads room routes and falls back to the list', () => {
+    expect(parseRoute('#/rooms/music-movies')).toEqual({ name: 'room', slug: 'music-movies' });
+    expect(parseRoute(roomHref('일반'))).toEqual({ name: 'room', slug: '일반' });
+    expect(parseRoute('')).toEqual({ name: 'rooms' });
+    expect(parseRoute('#/elsewhere')).toEqual({ name: 'rooms' });
+  });
+});

@@ -1,0 +1,27 @@
+import type { ApiClient } from '@/lib/api-client';
+import type { User } from '@/lib/protocol';
+
+export interface AuthConfig {
+  guest_enabled: boolean;
+  google_enabled: boolean;
+  google_login_url: string | null;
+}
+
+export function createAuthApi(api: ApiClient) {
+  return {
+    config: () => api.get<AuthConfig>('/api/auth/config/'),
+    me: () => api.get<User>('/api/me/'),
+    async guest(displayName: string): Promise<User> {
+      const user = await api.post<User>('/api/auth/guest/', { display_name: displayName });
+      // Django rotates the CSRF token at sign-in; the old one would fail every later write.
+      await api.refreshCsrf();
+      return user;
+    },
+    async logout(): Promise<void> {
+      await api.post<void>('/api/auth/logout/');
+      await api.refreshCsrf();
+    },
+  };
+}
+
+export type AuthApi = ReturnType<typeof createAuthApi>;

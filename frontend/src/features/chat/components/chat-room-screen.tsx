@@ -1,0 +1,147 @@
+import { useCallback, useEffect, useState } from 'react';
+
+import { AppHeader } from '@/components/app-header';
+import { ApiError } from '@/lib/api-client';
+import { t } from '@/lib/i18n';
+import type { Message, User } from '@/lib/protocol';
+
+import type { MessagesApi } from '../api/messages-api';
+import type { RoomSession } from '../api/room-session';
+import { useChatState, useRoomSession } from '../hooks/use-room-session';
+import type { SocketFactory } from '../hooks/use-room-session';
+import { useSocketState } from '../hooks/use-socket-state';
+import { Composer } from './composer';
+import { MessageList } from './message-list';
+import { OnlinePanel } from './online-panel';
+import { TypingIndicator } from './typing-indicator';
+
+import './chat.css';
+
+interface Props {
+  slug: string;
+  me: User;
+  messagesApi: MessagesApi;
+  createSocket: SocketFactory;
+  /** Back to the list; `notice` explains why when the server sent us there. */
+  onLeave: (notice?: string) => void;
+  onSignedOut: (notice: string) => void;
+}
+
+export function ChatRoomScreen({ slug, me, messagesApi, createSocket, onLeave, onSignedOut }: Props) {
+  const session = useRoomSession(slug, me, messagesApi, createSocket);
+  if (!session) return <div className="screen" />;
+  return <ChatRoom key={slug} session={session} onLeave={onLeave} onSignedOut={onSignedOut} />;
+}
+
+interface RoomProps {
+  session: RoomSession;
+  onLeave: (notice?: string) => void;
+  onSignedOut: (notice: string) => void;
+}
+
+export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
+  const state = useChatState(session);
+  const socket = useSocketState(session.socket);
+  const [showOnline, setShowOnline] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (socket.stoppedBy === 4401) onSignedOut(t('chat.signedOut'));
+    else if (socket.stoppedBy === 4404) onLeave(t('chat.notFound'));
+  }, [socket.stoppedBy, onLeave, onSignedOut]);
+
+  const guard = useCallback(
+    <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
+      async (...args: A) => {
+        setActionError(null);
+        try {
+          await fn(...args);
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 401) onSignedOut(t('chat.signedOut'));
+          setActionError(t('chat.actionFailed', { detail: err instanceof Error ? err.message : String(err) }));
+          throw err;
+        }
+      },
+    [onSignedOut],
+  );
+
+  const onEdit = useCallback((id: number, body: string) => guard((i: number, b: string) => session.edit(i, b))(id, body), [guard, session]);
+  const onDelete = useCallback(
+    (m: Message) => guard((x: Message) => session.remove(x))(m).catch(() => undefined),
+    [guard, session],
+  );
+
+  const room = state.room;
+  const archived = room?.is_archived ?? false;
+  const forbidden = socket.stoppedBy === 4403;
+
+  return (
+    <div className="screen chat">
+      <AppHeader
+        leading={
+          <button type="button" className="button button--ghost chat__leave" onClick={() => onLeave()} aria-label={t('chat.leaveLabel')} data-testid="leave-room">
+            <span aria-hidden="true">←</span>
+            <span className="chat__leave-text">{t('chat.leave')}</span>
+          </button>
+        }
+        title={<span data-testid="room-title">{room?.name ?? '…'}</span>}
+        subtitle={room?.description || undefined}
+        status={socket.status}
+        actions={
+          <button
+            type="button"
+            className="button button--ghost chat__online-toggle"
+            aria-expanded={showOnline}
+            aria-controls="online-panel"
+            aria-label={t('chat.onlineToggle')}
+            onClick={() => setShowOnline((v) => !v)}
+            data-testid="online-count"
+            data-count={state.onlineCount}
+          >
+            <span className="dot dot--ok" aria-hidden="true" />
+            {state.onlineCount}
+          </button>
+        }
+      />
+      <div className="chat__body">
+        <main className="chat__main">
+          {forbidden ? (
+            <p className="banner banner--error" role="alert">
+              {t('chat.forbidden')}
+            </p>
+          ) : null}
+          {socket.status === 'http' ? (
+            <p className="banner banner--info chat__mode" data-testid="http-mode-banner">
+              {t('status.httpHint')}
+            </p>
+          ) : null}
+          {actionError ? (
+            <p className="banner banner--error" role="alert" onClick={() => setActionError(null)}>
+              {actionError}
+            </p>
+          ) : null}
+          {state.ready ? (
+            <MessageList
+              state={state}
+              onLoadOlder={() => session.loadOlder()}
+              onEdit={onEdit}
+              onDelete={onDelete}
+              onRetry={(id) => session.retry(id)}
+              onDiscard={(id) => session.discard(id)}
+            />
+          ) : (
+            <div className="chat__loading muted">{t('chat.loading')}</div>
+          )}
+          <TypingIndicator typing={state.typing} />
+          <Composer
+            disabled={archived || forbidden}
+            disabledReason={archived ? t('chat.archived') : undefined}
+            onSend={(body) => session.send(body)}
+            onTyping={() => session.notifyTyping()}
+          />
+        </main>
+        <OnlinePanel online={state.online} count={state.onlineCount} youId={state.you.id} open={showOnline} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,159 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+
+import { t } from '@/lib/i18n';
+import type { Message } from '@/lib/protocol';
+
+import type { ChatState } from '../api/chat-state';
+import { buildTimeline } from '../utils/timeline';
+import type { TimelineItem } from '../utils/timeline';
+import { MessageRow } from './message-row';
+import { NoticeRow } from './notice-row';
+import { PendingRow } from './pending-row';
+
+interface Props {
+  state: ChatState;
+  onLoadOlder: () => Promise<void>;
+  onEdit: (id: number, body: string) => Promise<void>;
+  onDelete: (message: Message) => Promise<void>;
+  onRetry: (clientId: string) => void;
+  onDiscard: (clientId: string) => void;
+}
+
+const BOTTOM_SLACK_PX = 48;
+const LOAD_OLDER_PX = 240;
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+
+export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onDiscard }: Props) {
+  const items = useMemo(() => buildTimeline(state), [state]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const prev = useRef<{ first?: string; last?: string; height: number; keys: Set<string> }>({ height: 0, keys: new Set() });
+  const [unseen, setUnseen] = useState(0);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+
+  const loadOlder = useCallback(async () => {
+    if (loadingOlder || !state.hasMore) return;
+    setLoadingOlder(true);
+    try {
+      await onLoadOlder();
+    } catch {
+      // Scrolling up again retries; the list itself is still intact.
+    } finally {
+      setLoadingOlder(false);
+    }
+  }, [loadingOlder, state.hasMore, onLoadOlder]);
+
+  const scrollToBottom = useCallback(() => {
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+    atBottom.current = true;
+    setUnseen(0);
+  }, []);
+
+  // Runs before paint so the reader never sees the list jump.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const before = prev.current;
+    const first = items.find((i) => i.kind !== 'day')?.key;
+    const last = items.at(-1)?.key;
+    const added = items.filter((i) => !before.keys.has(i.key));
+    if (before.keys.size === 0) {
+      el.scrollTop = el.scrollHeight;
+    } else if (first !== before.first && last === before.last) {
+      // Older history was put on top: keep what the reader was looking at in place.
+      el.scrollTop += el.scrollHeight - before.height;
+    } else if (added.length > 0) {
+      const sentByMe = added.some((i) => i.kind === 'pending');
+      if (atBottom.current || sentByMe) {
+        el.scrollTop = el.scrollHeight;
+        atBottom.current = true;
+      } else {
+        const fromOthers = added.filter((i) => i.kind === 'message' && !i.own).length;
+        if (fromOthers) setUnseen((n) => n + fromOthers);
+      }
+    }
+    prev.current = { first, last, height: el.scrollHeight, keys: new Set(items.map((i) => i.key)) };
+  }, [items]);
+
+  // Announce only live messages from others, never a page of history.
+  useEffect(() => {
+    const last = items.at(-1);
+    if (last?.kind === 'message' && !last.own && !last.message.deleted) {
+      setAnnouncement(`${last.message.author.display_name}: ${last.message.body}`);
+    }
+  }, [items]);
+
+  // A short first page may not fill the screen, so no scroll would ever ask for more.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && state.hasMore && el.scrollHeight <= el.clientHeight) void loadOlder();
+  }, [state.hasMore, items, loadOlder]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
+    if (atBottom.current && unseen) setUnseen(0);
+    if (el.scrollTop < LOAD_OLDER_PX) void loadOlder();
+  };
+
+  const you = state.you;
+  const render = (item: TimelineItem) => {
+    switch (item.kind) {
+      case 'day':
+        return (
+          <li key={item.key} className="day-divider" role="separator">
+            <span>{dayFormat.format(new Date(item.date))}</span>
+          </li>
+        );
+      case 'notice':
+        return <NoticeRow key={item.key} notice={item.notice} />;
+      case 'pending':
+        return <PendingRow key={item.key} pending={item.pending} you={you} onRetry={onRetry} onDiscard={onDiscard} />;
+      case 'message':
+        return (
+          <MessageRow
+            key={item.key}
+            message={item.message}
+            own={item.own}
+            continued={item.continued}
+            canEdit={item.own}
+            canDelete={item.own || you.is_staff}
+            onEdit={onEdit}
+            onDelete={onDelete}
+          />
+        );
+    }
+  };
+
+  return (
+    <div className="message-list">
+      <div className="message-list__scroller" ref={scroller} onScroll={onScroll} data-testid="message-scroller">
+        <div className="message-list__top">
+          {state.hasMore ? (
+            <button type="button" className="chip" onClick={() => void loadOlder()} disabled={loadingOlder} data-testid="load-older">
+              {loadingOlder ? t('chat.loadingOlder') : t('chat.loadOlder')}
+            </button>
+          ) : state.ready && items.length > 0 ? (
+            <span className="muted">{t('chat.beginning')}</span>
+          ) : null}
+        </div>
+        {state.ready && items.length === 0 ? <p className="message-list__empty">{t('chat.empty')}</p> : null}
+        <ol className="message-list__items" aria-label={t('chat.messagesLabel')} data-testid="message-list">
+          {items.map(render)}
+        </ol>
+      </div>
+      {unseen > 0 ? (
+        <button type="button" className="new-messages" onClick={scrollToBottom} data-testid="new-messages">
+          {t('chat.newMessages')} ({unseen}) ↓
+        </button>
+      ) : null}
+      <div className="sr-only" aria-live="polite" aria-atomic="true" data-testid="live-region">
+        {announcement}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,160 @@
+import { useEffect, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+
+import { Avatar } from '@/components/avatar';
+import { t } from '@/lib/i18n';
+import type { Message } from '@/lib/protocol';
+import { formatFull, formatTime } from '@/utils/format';
+
+import { MessageBody } from './message-body';
+
+interface Props {
+  message: Message;
+  own: boolean;
+  continued: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+  onEdit: (id: number, body: string) => Promise<void>;
+  onDelete: (message: Message) => Promise<void>;
+}
+
+export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit, onDelete }: Props) {
+  const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const classes = ['message', own && 'message--own', continued && 'message--continued', message.deleted && 'message--deleted']
+    .filter(Boolean)
+    .join(' ');
+
+  return (
+    <li className={classes} data-testid="message" data-message-id={message.id} data-own={own || undefined}>
+      <div className="message__gutter">{continued ? null : <Avatar user={message.author} />}</div>
+      <div className="message__main">
+        {continued ? null : (
+          <div className="message__meta">
+            <span className="message__author" data-testid="message-author">
+              {message.author.display_name}
+              {own ? <span className="message__you"> ({t('chat.you')})</span> : null}
+            </span>
+            <time className="message__time" dateTime={message.created_at} title={formatFull(message.created_at)}>
+              {formatTime(message.created_at)}
+            </time>
+          </div>
+        )}
+        {editing ? (
+          <EditBox
+            initial={message.body}
+            onCancel={() => setEditing(false)}
+            onSave={async (body) => {
+              await onEdit(message.id, body);
+              setEditing(false);
+            }}
+          />
+        ) : (
+          <div className="message__bubble" data-testid="message-body">
+            {message.deleted ? (
+              <span className="message__tombstone">{t('chat.deleted')}</span>
+            ) : (
+              <MessageBody text={message.body} />
+            )}
+            {message.edited_at && !message.deleted ? (
+              <span className="message__edited" title={formatFull(message.edited_at)}>
+                {' '}
+                ({t('chat.edited')})
+              </span>
+            ) : null}
+          </div>
+        )}
+        {!message.deleted && !editing && (canEdit || canDelete) ? (
+          <div className={`message__actions${confirming ? ' message__actions--open' : ''}`}>
+            {confirming ? (
+              <>
+                <span className="message__confirm">{t('chat.confirmDelete')}</span>
+                <button
+                  type="button"
+                  className="chip chip--danger"
+                  data-testid="confirm-delete"
+                  onClick={() => void onDelete(message).finally(() => setConfirming(false))}
+                >
+                  {t('chat.delete')}
+                </button>
+                <button type="button" className="chip" onClick={() => setConfirming(false)}>
+                  {t('chat.cancel')}
+                </button>
+              </>
+            ) : (
+              <>
+                {canEdit ? (
+                  <button type="button" className="chip" data-testid="edit-message" onClick={() => setEditing(true)}>
+                    {t('chat.edit')}
+                  </button>
+                ) : null}
+                {canDelete ? (
+                  <button type="button" className="chip" data-testid="delete-message" onClick={() => setConfirming(true)}>
+                    {t('chat.delete')}
+                  </button>
+                ) : null}
+              </>
+            )}
+          </div>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (body: string) => Promise<void>; onCancel: () => void }) {
+  const [body, setBody] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const ref = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, []);
+
+  const save = async () => {
+    const trimmed = body.trim();
+    if (!trimmed || busy) return;
+    if (body === initial) return onCancel();
+    setBusy(true);
+    try {
+      await onSave(body);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onCancel();
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void save();
+    }
+  };
+
+  return (
+    <div className="edit-box">
+      <textarea
+        ref={ref}
+        aria-label={t('chat.editLabel')}
+        data-testid="edit-input"
+        value={body}
+        rows={Math.min(6, body.split('\n').length)}
+        onChange={(e) => setBody(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="edit-box__buttons">
+        <button type="button" className="chip" onClick={onCancel}>
+          {t('chat.cancel')}
+        </button>
+        <button type="button" className="chip chip--primary" data-testid="save-edit" disabled={busy || !body.trim()} onClick={() => void save()}>
+          {t('chat.save')}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+import { Avatar } from '@/components/avatar';
+import { t } from '@/lib/i18n';
+import type { MessageKey } from '@/lib/i18n';
+import type { User } from '@/lib/protocol';
+
+import type { PendingMessage } from '../api/chat-state';
+import { MessageBody } from './message-body';
+
+interface Props {
+  pending: PendingMessage;
+  you: User;
+  onRetry: (clientId: string) => void;
+  onDiscard: (clientId: string) => void;
+}
+
+const KNOWN_ERRORS = new Set(['body_too_long', 'rate_limited', 'empty_body', 'room_archived', 'unavailable']);
+
+function reason(p: PendingMessage): string {
+  const e = p.error;
+  if (!e) return '';
+  const text = KNOWN_ERRORS.has(e.code) ? t(`error.${e.code}` as MessageKey) : e.detail || e.code;
+  return e.retryAfter ? `${text} ${t('chat.retryIn', { seconds: e.retryAfter })}` : text;
+}
+
+export function PendingRow({ pending, you, onRetry, onDiscard }: Props) {
+  const failed = pending.status === 'failed';
+  return (
+    <li
+      className={`message message--own message--${failed ? 'failed' : 'pending'}`}
+      data-testid="message"
+      data-pending={pending.status}
+      data-own
+    >
+      <div className="message__gutter">
+        <Avatar user={you} />
+      </div>
+      <div className="message__main">
+        <div className="message__meta">
+          <span className="message__author" data-testid="message-author">
+            {you.display_name}
+            <span className="message__you"> ({t('chat.you')})</span>
+          </span>
+          <span className="message__time">{failed ? t('chat.failed') : t('chat.sending')}</span>
+        </div>
+        <div className="message__bubble" data-testid="message-body">
+          <MessageBody text={pending.body} />
+        </div>
+        {failed ? (
+          <div className="message__failure" role="alert">
+            <span data-testid="send-error" data-code={pending.error?.code}>
+              {reason(pending)}
+            </span>
+            <button type="button" className="chip chip--primary" data-testid="retry-send" onClick={() => onRetry(pending.clientId)}>
+              {t('chat.retry')}
+            </button>
+            <button type="button" className="chip" onClick={() => onDiscard(pending.clientId)}>
+              {t('chat.discard')}
+            </button>
+          </div>
+        ) : null}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,44 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+
+import type { User } from '@/lib/protocol';
+import type { RoomSocket } from '@/lib/socket';
+
+import type { ChatState } from '../api/chat-state';
+import type { MessagesApi } from '../api/messages-api';
+import { RoomSession } from '../api/room-session';
+
+export type SocketFactory = (slug: string, resumeAfter: () => number | null) => RoomSocket;
+
+/**
+ * Owns the session of the open room. It is created inside the effect, not during render, because
+ * a closed socket cannot be reopened and React may run effects twice in development.
+ */
+export function useRoomSession(slug: string, me: User, api: MessagesApi, createSocket: SocketFactory): RoomSession | null {
+  const [session, setSession] = useState<RoomSession | null>(null);
+
+  useEffect(() => {
+    const s = new RoomSession({ slug, me, api, createSocket: (resumeAfter) => createSocket(slug, resumeAfter) });
+    s.start();
+    setSession(s);
+    const reconnect = () => s.socket.reconnectNow();
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') reconnect();
+    };
+    window.addEventListener('online', reconnect);
+    document.addEventListener('visibilitychange', onVisible);
+    const typingTimer = setInterval(() => s.expireTyping(), 1000);
+    return () => {
+      clearInterval(typingTimer);
+      window.removeEventListener('online', reconnect);
+      document.removeEventListener('visibilitychange', onVisible);
+      s.stop();
+    };
+    // `me` is keyed by id: a new object for the same user must not reopen the room.
+  }, [slug, me.id, api, createSocket]);
+
+  return session;
+}
+
+export function useChatState(session: RoomSession): ChatState {
+  return useSyncExternalStore(session.store.subscribe, session.store.getState, session.store.getState);
+}

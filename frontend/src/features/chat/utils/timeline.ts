@@ -1,0 +1,67 @@
+import type { Message } from '@/lib/protocol';
+
+import type { ChatState, Notice, PendingMessage } from '../api/chat-state';
+
+export type TimelineItem =
+  | { kind: 'day'; key: string; date: string }
+  | { kind: 'message'; key: string; message: Message; own: boolean; continued: boolean }
+  | { kind: 'notice'; key: string; notice: Notice }
+  | { kind: 'pending'; key: string; pending: PendingMessage };
+
+const GROUP_MS = 5 * 60_000;
+
+/**
+ * Own messages are keyed by client_id whether pending or stored, so the row stays the same
+ * element when the ack arrives instead of disappearing and reappearing.
+ */
+export function messageKey(m: Message, youId: number): string {
+  return m.client_id && m.author.id === youId ? `c:${m.client_id}` : `m:${m.id}`;
+}
+
+function dayOf(iso: string): string {
+  return new Date(iso).toDateString();
+}
+
+export function buildTimeline(state: ChatState): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  const youId = state.you.id;
+  const notices = [...state.notices];
+  let n = 0;
+  let prev: Message | null = null;
+  let lastDay: string | null = null;
+
+  const pushDay = (iso: string) => {
+    const day = dayOf(iso);
+    if (day !== lastDay) {
+      items.push({ kind: 'day', key: `d:${day}`, date: iso });
+      lastDay = day;
+    }
+  };
+  const flushNotices = (upToId: number) => {
+    while (n < notices.length && (notices[n] as Notice).afterId < upToId) {
+      const notice = notices[n] as Notice;
+      pushDay(notice.at);
+      items.push({ kind: 'notice', key: `n:${notice.key}`, notice });
+      prev = null;
+      n++;
+    }
+  };
+
+  for (const message of state.messages) {
+    flushNotices(message.id);
+    const day = dayOf(message.created_at);
+    const continued =
+      prev !== null &&
+      day === lastDay &&
+      prev.author.id === message.author.id &&
+      new Date(message.created_at).getTime() - new Date(prev.created_at).getTime() < GROUP_MS;
+    pushDay(message.created_at);
+    items.push({ kind: 'message', key: messageKey(message, youId), message, own: message.author.id === youId, continued });
+    prev = message;
+  }
+  flushNotices(Number.POSITIVE_INFINITY);
+  for (const pending of state.pending) {
+    items.push({ kind: 'pending', key: `c:${pending.clientId}`, pending });
+  }
+  return items;
+}

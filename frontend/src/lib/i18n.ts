@@ -1,0 +1,176 @@
+/** English and Korean UI text, picked once from the browser's language. */
+
+const en = {
+  appName: 'Rooms',
+  'status.connected': 'Connected',
+  'status.connecting': 'Connecting…',
+  'status.offline': 'Offline',
+  'status.http': 'HTTP mode',
+  'status.httpHint': 'Live connection unavailable; sending and checking for messages every few seconds.',
+  'signin.title': 'Welcome to Rooms',
+  'signin.subtitle': 'Pick a name and join the conversation.',
+  'signin.nameLabel': 'Display name',
+  'signin.namePlaceholder': 'e.g. Mina',
+  'signin.guest': 'Continue as guest',
+  'signin.google': 'Sign in with Google',
+  'signin.or': 'or',
+  'signin.none': 'Sign-in is not available on this server right now. Please contact the administrator.',
+  'signin.failed': 'Could not sign in: {detail}',
+  'signin.unreachable': 'The server could not be reached. Retrying…',
+  'signout': 'Sign out',
+  'rooms.title': 'Rooms',
+  'rooms.subtitle': 'Join a room to start chatting.',
+  'rooms.online': '{count} online',
+  'rooms.empty': 'No rooms yet.',
+  'rooms.archived': 'Archived',
+  'rooms.noActivity': 'No messages yet',
+  'rooms.lastActivity': 'Active {when}',
+  'rooms.loadFailed': 'Could not load rooms. Retrying…',
+  'rooms.loading': 'Loading rooms…',
+  'chat.leave': 'Leave',
+  'chat.leaveLabel': 'Leave room and go back to the list',
+  'chat.messagesLabel': 'Messages',
+  'chat.composerLabel': 'Message',
+  'chat.composerPlaceholder': 'Write a message…',
+  'chat.send': 'Send',
+  'chat.archived': 'This room is archived and read-only.',
+  'chat.loadingOlder': 'Loading earlier messages…',
+  'chat.beginning': 'This is the beginning of the room.',
+  'chat.loadOlder': 'Load earlier messages',
+  'chat.newMessages': 'New messages',
+  'chat.joined': '{name} joined',
+  'chat.left': '{name} left',
+  'chat.you': 'you',
+  'chat.deleted': 'message deleted',
+  'chat.edited': 'edited',
+  'chat.edit': 'Edit',
+  'chat.delete': 'Delete',
+  'chat.save': 'Save',
+  'chat.cancel': 'Cancel',
+  'chat.editLabel': 'Edit message',
+  'chat.confirmDelete': 'Delete this message?',
+  'chat.sending': 'Sending…',
+  'chat.failed': 'Not sent',
+  'chat.retry': 'Retry',
+  'chat.discard': 'Discard',
+  'chat.retryIn': 'Try again in {seconds} s.',
+  'chat.typing.one': '{a} is typing…',
+  'chat.typing.two': '{a} and {b} are typing…',
+  'chat.typing.many': 'Several people are typing…',
+  'chat.online': 'Online — {count}',
+  'chat.onlineToggle': 'Show who is online',
+  'chat.loading': 'Loading the room…',
+  'chat.actionFailed': 'That did not work: {detail}',
+  'chat.signedOut': 'You were signed out.',
+  'chat.forbidden': 'Your account is not allowed to join this room.',
+  'chat.notFound': 'This room does not exist.',
+  'chat.empty': 'No messages yet. Say hello!',
+  'error.config': 'The app is misconfigured: {detail}',
+  'error.body_too_long': 'The message is too long (4000 characters at most).',
+  'error.rate_limited': 'You are sending too fast.',
+  'error.empty_body': 'The message is empty.',
+  'error.room_archived': 'This room is read-only.',
+  'error.unavailable': 'The server could not store it.',
+};
+
+export type MessageKey = keyof typeof en;
+
+const ko: Record<MessageKey, string> = {
+  appName: 'Rooms',
+  'status.connected': '연결됨',
+  'status.connecting': '연결 중…',
+  'status.offline': '오프라인',
+  'status.http': 'HTTP 모드',
+  'status.httpHint': '실시간 연결을 쓸 수 없어 몇 초마다 메시지를 주고받습니다.',
+  'signin.title': 'Rooms에 오신 것을 환영합니다',
+  'signin.subtitle': '이름을 정하고 대화에 참여하세요.',
+  'signin.nameLabel': '표시 이름',
+  'signin.namePlaceholder': '예: 민아',
+  'signin.guest': '게스트로 계속하기',
+  'signin.google': 'Google로 로그인',
+  'signin.or': '또는',
+  'signin.none': '지금은 이 서버에서 로그인할 수 없습니다. 관리자에게 문의하세요.',
+  'signin.failed': '로그인하지 못했습니다: {detail}',
+  'signin.unreachable': '서버에 연결할 수 없습니다. 다시 시도하는 중…',
+  signout: '로그아웃',
+  'rooms.title': '채팅방',
+  'rooms.subtitle': '채팅방에 들어가 대화를 시작하세요.',
+  'rooms.online': '{count}명 접속 중',
+  'rooms.empty': '아직 채팅방이 없습니다.',
+  'rooms.archived': '보관됨',
+  'rooms.noActivity': '아직 메시지가 없습니다',
+  'rooms.lastActivity': '최근 활동 {when}',
+  'rooms.loadFailed': '채팅방 목록을 불러오지 못했습니다. 다시 시도하는 중…',
+  'rooms.loading': '채팅방을 불러오는 중…',
+  'chat.leave': '나가기',
+  'chat.leaveLabel': '채팅방을 나가 목록으로 돌아가기',
+  'chat.messagesLabel': '메시지',
+  'chat.composerLabel': '메시지',
+  'chat.composerPlaceholder': '메시지를 입력하세요…',
+  'chat.send': '보내기',
+  'chat.archived': '보관된 채팅방이라 읽기만 할 수 있습니다.',
+  'chat.loadingOlder': '이전 메시지를 불러오는 중…',
+  'chat.beginning': '채팅방의 첫 메시지입니다.',
+  'chat.loadOlder': '이전 메시지 불러오기',
+  'chat.newMessages': '새 메시지',
+  'chat.joined': '{name} 님이 들어왔습니다',
+  'chat.left': '{name} 님이 나갔습니다',
+  'chat.you': '나',
+  'chat.deleted': '삭제된 메시지',
+  'chat.edited': '수정됨',
+  'chat.edit': '수정',
+  'chat.delete': '삭제',
+  'chat.save': '저장',
+  'chat.cancel': '취소',
+  'chat.editLabel': '메시지 수정',
+  'chat.confirmDelete': '이 메시지를 삭제할까요?',
+  'chat.sending': '보내는 중…',
+  'chat.failed': '전송 실패',
+  'chat.retry': '다시 보내기',
+  'chat.discard': '버리기',
+  'chat.retryIn': '{seconds}초 후에 다시 시도하세요.',
+  'chat.typing.one': '{a} 님이 입력 중…',
+  'chat.typing.two': '{a} 님과 {b} 님이 입력 중…',
+  'chat.typing.many': '여러 명이 입력 중…',
+  'chat.online': '접속 중 — {count}',
+  'chat.onlineToggle': '접속 중인 사람 보기',
+  'chat.loading': '채팅방을 불러오는 중…',
+  'chat.actionFailed': '실패했습니다: {detail}',
+  'chat.signedOut': '로그아웃되었습니다.',
+  'chat.forbidden': '이 계정으로는 채팅방에 들어갈 수 없습니다.',
+  'chat.notFound': '없는 채팅방입니다.',
+  'chat.empty': '아직 메시지가 없습니다. 먼저 인사해 보세요!',
+  'error.config': '앱 설정이 잘못되었습니다: {detail}',
+  'error.body_too_long': '메시지가 너무 깁니다 (최대 4000자).',
+  'error.rate_limited': '메시지를 너무 빨리 보내고 있습니다.',
+  'error.empty_body': '빈 메시지입니다.',
+  'error.room_archived': '읽기 전용 채팅방입니다.',
+  'error.unavailable': '서버가 메시지를 저장하지 못했습니다.',
+};
+
+export type Locale = 'en' | 'ko';
+const dictionaries: Record<Locale, Record<MessageKey, string>> = { en, ko };
+
+export function pickLocale(languages: readonly string[]): Locale {
+  for (const lang of languages) {
+    const base = lang.toLowerCase().split('-')[0];
+    if (base === 'ko' || base === 'en') return base;
+  }
+  return 'en';
+}
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function createTranslator(locale: Locale): Translate {
+  const dict = dictionaries[locale];
+  return (key, params) => {
+    const text = dict[key] ?? en[key];
+    return params ? text.replace(/\{(\w+)\}/g, (m, name: string) => String(params[name] ?? m)) : text;
+  };
+}
+
+const browserLanguages =
+  typeof navigator === 'undefined' ? [] : navigator.languages?.length ? navigator.languages : [navigator.language];
+
+export const locale: Locale = pickLocale(browserLanguages);
+export const t: Translate = createTranslator(locale);
