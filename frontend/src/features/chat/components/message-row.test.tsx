@@ -1,0 +1,81 @@
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+
+import { me, message } from '@/test/fake-websocket';
+
+import { MessageRow } from './message-row';
+import { PendingRow } from './pending-row';
+
+const noop = async () => undefined;
+
+describe('MessageRow', () => {
+  it('renders markup as text and turns URLs into safe new-tab links', () => {
+    render(
+      <MessageRow
+        message={message(1, 1, { body: '<img src=x onerror=alert(1)> see https://example.com/x' })}
+        own={false}
+        continued={false}
+        canEdit={false}
+        canDelete={false}
+        onEdit={noop}
+        onDelete={noop}
+      />,
+    );
+    expect(document.querySelector('img[src="x"]')).toBeNull();
+    expect(screen.getByText(/<img src=x/)).toBeInTheDocument();
+    const link = screen.getByRole('link', { name: 'https://example.com/x' });
+    expect(link).toHaveAttribute('target', '_blank');
+    expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+  });
+
+  it('shows a deleted message as a tombstone without actions', () => {
+    render(
+      <MessageRow message={message(1, 1, { deleted: true, body: '' })} own continued={false} canEdit canDelete onEdit={noop} onDelete={noop} />,
+    );
+    expect(screen.getByText('message deleted')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
+  });
+
+  it('edits with Enter and cancels with Escape', async () => {
+    const onEdit = vi.fn(async () => undefined);
+    render(<MessageRow message={message(4, 1, { body: 'old', author: me })} own continued={false} canEdit canDelete onEdit={onEdit} onDelete={noop} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    await userEvent.keyboard('{Escape}');
+    expect(screen.queryByRole('textbox')).toBeNull();
+    expect(onEdit).not.toHaveBeenCalled();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const box = screen.getByRole('textbox', { name: 'Edit message' });
+    await userEvent.clear(box);
+    await userEvent.type(box, 'new{Enter}');
+    expect(onEdit).toHaveBeenCalledWith(4, 'new');
+  });
+
+  it('asks before deleting', async () => {
+    const onDelete = vi.fn(async () => undefined);
+    const m = message(4, 1, { author: me });
+    render(<MessageRow message={m} own continued={false} canEdit canDelete onEdit={noop} onDelete={onDelete} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    expect(onDelete).not.toHaveBeenCalled();
+    await userEvent.click(screen.getByTestId('confirm-delete'));
+    expect(onDelete).toHaveBeenCalledWith(m);
+  });
+});
+
+describe('PendingRow', () => {
+  it('shows the rejection reason with retry_after and retries with the same id', async () => {
+    const onRetry = vi.fn();
+    render(
+      <PendingRow
+        you={me}
+        pending={{ clientId: 'c1', body: 'hi', createdAt: '', status: 'failed', error: { code: 'rate_limited', detail: '', retryAfter: 3 } }}
+        onRetry={onRetry}
+        onDiscard={vi.fn()}
+      />,
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('You are sending too fast. Try again in 3 s.');
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(onRetry).toHaveBeenCalledWith('c1');
+  });
+});
