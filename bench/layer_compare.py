@@ -55,7 +55,7 @@ async def fan_out(kind: str, url: str, groups: int, members: int, per_group: int
             await layer.group_send(f"g{g}", {"type": "x", "i": i, "t": time.perf_counter()})
     try:
         await asyncio.wait_for(done.wait(), 30)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     elapsed = time.perf_counter() - start
     for task in readers:
@@ -89,7 +89,7 @@ async def slow_reader(kind: str, url: str, burst: int) -> dict:
         try:
             await asyncio.wait_for(layer.receive(channel), 0.5)
             got += 1
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
     await layer.flush()
     return {"layer": kind, "burst": burst, "received_after_stall": got, "silently_dropped": burst - got}

@@ -13,10 +13,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from rooms.origins import origin_validator  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
+from rooms.socket_auth import SocketAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": origin_validator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origin first: a foreign page is refused before any cookie or ticket is looked at.
+        "websocket": origin_validator(AuthMiddlewareStack(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from rooms import realtime
 from rooms.models import Message, Room, User
 
 
@@ -10,6 +11,19 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_guest", "is_staff", "is_active"]
     search_fields = ["username", "display_name", "email"]
     fieldsets = [*BaseUserAdmin.fieldsets, ("Profile", {"fields": ["display_name", "avatar_url", "is_guest"]})]
+    actions = ["deactivate"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            realtime.close_user_sockets(obj.pk)
+
+    @admin.action(description="Deactivate (signs them out of open rooms)")
+    def deactivate(self, request, queryset):
+        user_ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        queryset.update(is_active=False)
+        for user_id in user_ids:
+            realtime.close_user_sockets(user_id)
 
 
 @admin.register(Room)

@@ -1,6 +1,7 @@
 """The room socket: `/ws/rooms/<slug>/`. Thin by design — rules live in services/selectors,
 shared state in state.py, group names and encoding in realtime.py."""
 
+import asyncio
 import logging
 import time
 from urllib.parse import parse_qs
@@ -14,6 +15,7 @@ from django.db import DatabaseError
 from rooms import realtime, selectors, services
 from rooms.errors import ChatError, unavailable
 from rooms.serializers import author_data, message_data, user_data
+from rooms.socket_auth import seconds_until
 from rooms.state import get_state
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ CLOSE_FRAME_TOO_BIG = 1009
 class RoomConsumer(AsyncWebsocketConsumer):
     room_id: int | None = None
     joined = False
+    expiry_timer: asyncio.TimerHandle | None = None
 
     # --- Socket handlers ------------------------------------------------------------------
 
@@ -47,11 +50,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
         # Join the live group before reading history: whatever is stored after the read
         # arrives live, whatever before is in the hello (duplicates are dropped by id).
-        await self.channel_layer.group_add(realtime.room_group(room.pk), self.channel_name)
-        session_key = self.scope.get("session") and self.scope["session"].session_key
-        self.session_group = realtime.session_group(session_key) if session_key else None
-        if self.session_group:
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
+        # The other groups close the socket on sign-out and on deactivation.
+        self.memberships = [realtime.room_group(room.pk), realtime.user_group(self.user.pk)]
+        if self.scope.get("signout_group"):
+            self.memberships.append(self.scope["signout_group"])
+        for group in self.memberships:
+            await self.channel_layer.group_add(group, self.channel_name)
 
         conf = settings.ROOMS
         presence = await get_state().connection_opened(
@@ -61,6 +65,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._leave_groups()
             return await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
         self.joined = True
+        self._close_when_sign_in_expires()
         online_ids = await get_state().online_user_ids(room.pk)
         snapshot = await database_sync_to_async(self._snapshot)(online_ids)
         await self.send(text_data=realtime.encode(snapshot))
@@ -69,6 +74,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._announce_gone(presence.gone_user_ids)
 
     async def disconnect(self, code):
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
         if not self.joined:
             return
         self.joined = False
@@ -194,9 +201,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._announce_presence("leave", users)
 
     async def _leave_groups(self) -> None:
-        await self.channel_layer.group_discard(realtime.room_group(self.room_id), self.channel_name)
-        if self.session_group:
-            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+        for group in self.memberships:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    def _close_when_sign_in_expires(self) -> None:
+        remaining = seconds_until(self.scope.get("auth_expires_at"))
+        if remaining is not None:
+            self.expiry_timer = asyncio.get_running_loop().call_later(
+                max(0.0, remaining), lambda: asyncio.ensure_future(self.close(code=CLOSE_NOT_SIGNED_IN))
+            )
 
     async def _send_error(self, error: ChatError, *, client_id: str | None = None) -> None:
         payload = {"type": "error", **error.as_dict()}

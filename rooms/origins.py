@@ -20,11 +20,11 @@ class LoggingOriginValidator(OriginValidator):
     def valid_origin(self, parsed_origin):
         valid = super().valid_origin(parsed_origin)
         if not valid:
-            logger.warning("refused WebSocket handshake from origin %s", parsed_origin.geturl() if parsed_origin else None)
+            logger.warning(
+                "refused WebSocket handshake from origin %s", parsed_origin.geturl() if parsed_origin else None
+            )
         return valid
 
 
 def origin_validator(application):
     return LoggingOriginValidator(application, allowed_origins())
-
-

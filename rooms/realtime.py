@@ -23,6 +23,10 @@ def room_group(room_id: int) -> str:
     return f"room.{room_id}"
 
 
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
 def session_group(session_key: str) -> str:
     # Never the session key itself: group names end up in Redis channel names.
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
@@ -50,8 +54,18 @@ def publish_to_room_on_commit(room_id: int, frame: dict) -> None:
     transaction.on_commit(lambda: publish_to_room(room_id, frame), robust=True)
 
 
-def close_session_sockets(session_key: str) -> None:
+def _close_group_sockets(group: str) -> None:
     try:
-        async_to_sync(get_channel_layer().group_send)(session_group(session_key), {"type": SIGNOUT_EVENT})
+        async_to_sync(get_channel_layer().group_send)(group, {"type": SIGNOUT_EVENT})
     except Exception:
-        logger.exception("could not tell open sockets that a session ended")
+        logger.exception("could not tell open sockets that their sign-in ended")
+
+
+def close_session_sockets(session_key: str) -> None:
+    """Sign-out: every socket opened with this session (or a ticket it issued) closes with 4401."""
+    _close_group_sockets(session_group(session_key))
+
+
+def close_user_sockets(user_id: int) -> None:
+    """Deactivation: every socket of the user, on every process, closes."""
+    _close_group_sockets(user_group(user_id))

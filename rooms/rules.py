@@ -38,9 +38,7 @@ def clean_body(body: object) -> str:
 
 def clean_client_id(client_id: object) -> str:
     if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
-        raise ChatError(
-            "invalid_client_id", "`client_id` must be 1–64 characters of letters, digits and _ - . :"
-        )
+        raise ChatError("invalid_client_id", "`client_id` must be 1–64 characters of letters, digits and _ - . :")
     return client_id
 
 

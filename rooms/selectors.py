@@ -73,7 +73,9 @@ def room_snapshot(*, room_id: int, after: int | None, online_user_ids: set[int])
     # A fresh join, or more was missed than we replay: the latest page, and with `resync`
     # the client replaces what it holds instead of showing a hole.
     page = message_page(room=room, limit=conf["HISTORY_SIZE"])
-    return Snapshot(room, page.messages[::-1], page.has_more, resync=after is not None, online=users_by_ids(online_user_ids))
+    return Snapshot(
+        room, page.messages[::-1], page.has_more, resync=after is not None, online=users_by_ids(online_user_ids)
+    )
 
 
 def users_by_ids(user_ids) -> list[User]:

@@ -93,7 +93,9 @@ def message_edit(*, message: Message, actor: User, body: object) -> Message:
         message.body = body
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "edited_at"])
-        realtime.publish_to_room_on_commit(message.room_id, {"type": "message.edited", "message": message_data(message)})
+        realtime.publish_to_room_on_commit(
+            message.room_id, {"type": "message.edited", "message": message_data(message)}
+        )
     return message
 
 
@@ -103,7 +105,9 @@ def message_delete(*, message: Message, actor: User) -> Message:
     with transaction.atomic():
         message.deleted = True
         message.save(update_fields=["deleted"])
-        realtime.publish_to_room_on_commit(message.room_id, {"type": "message.deleted", "message": message_data(message)})
+        realtime.publish_to_room_on_commit(
+            message.room_id, {"type": "message.deleted", "message": message_data(message)}
+        )
     return message
 
 

@@ -50,7 +50,9 @@ end
 
 # ARGV: member, user id, ttl, cap. Returns {status, gone...}: status 1 = user's first connection,
 # 0 = already connected elsewhere, -1 = refused because the user has `cap` connections.
-_OPEN = _PRUNE + """
+_OPEN = (
+    _PRUNE
+    + """
 local user, ttl, cap = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local status = 1
 if has_user(user) then status = 0 end
@@ -66,18 +68,24 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('EXPIRE', KEYS[1], ttl * 2)
 return {status, unpack(gone_users())}
 """
+)
 
 # ARGV: member, user id. Returns {1 if that was the user's last connection else 0, gone...}.
-_CLOSE = _PRUNE + """
+_CLOSE = (
+    _PRUNE
+    + """
 redis.call('ZREM', KEYS[1], ARGV[1])
 if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[1]) end
 local last = 1
 if has_user(ARGV[2]) then last = 0 end
 return {last, unpack(gone_users())}
 """
+)
 
 # ARGV: member, ttl. Returns {gone...}.
-_TOUCH = _PRUNE + """
+_TOUCH = (
+    _PRUNE
+    + """
 local ttl = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('EXPIRE', KEYS[1], ttl * 2)
@@ -87,6 +95,7 @@ if KEYS[2] then
 end
 return gone_users()
 """
+)
 
 # Returns the live members of each key.
 _MEMBERS = """
@@ -135,6 +144,10 @@ def _user_key(user_id: int) -> str:
 
 def _bucket_key(name: str) -> str:
     return f"{_conf('STATE_KEY_PREFIX')}rate:{name}"
+
+
+def _once_key(name: str) -> str:
+    return f"{_conf('STATE_KEY_PREFIX')}once:{name}"
 
 
 def _member(user_id: int, connection_id: str) -> str:
@@ -195,10 +208,14 @@ class RedisState:
         if not room_ids:
             return {}
         per_room = self._sync_client.eval(_MEMBERS, len(room_ids), *[_room_key(r) for r in room_ids])
-        return {room_id: len(_user_ids(members)) for room_id, members in zip(room_ids, per_room)}
+        return {room_id: len(_user_ids(members)) for room_id, members in zip(room_ids, per_room, strict=True)}
 
     def take_token(self, name: str, *, rate: float, burst: int) -> float:
         return float(self._sync_client.eval(_TAKE_TOKEN, 1, _bucket_key(name), rate, burst))
+
+    async def claim_once(self, name: str, *, ttl: int) -> bool:
+        """True the first time `name` is claimed within `ttl` seconds, on any process."""
+        return bool(await self._aclient().set(_once_key(name), 1, nx=True, ex=ttl))
 
     def ping(self) -> None:
         self._sync_client.ping()
@@ -212,6 +229,7 @@ class MemoryState:
         self._rooms: dict[int, dict[str, float]] = {}
         self._users: dict[int, dict[str, float]] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._claimed: dict[str, float] = {}
 
     def _prune(self, entries: dict[str, float], now: float) -> list[int]:
         expired = [m for m, expiry in entries.items() if expiry <= now]
@@ -274,6 +292,15 @@ class MemoryState:
                 wait = (1 - tokens) / rate
             self._buckets[name] = (tokens, now)
         return wait
+
+    async def claim_once(self, name: str, *, ttl: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._claimed = {key: expiry for key, expiry in self._claimed.items() if expiry > now}
+            if name in self._claimed:
+                return False
+            self._claimed[name] = now + ttl
+        return True
 
     def ping(self) -> None:
         return None

@@ -1,3 +1,5 @@
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 
 
@@ -7,3 +9,13 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate_header(self, request):
         return 'Session realm="rooms"'
+
+
+class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes the session cookie in the OpenAPI schema."""
+
+    target_class = SessionAuthentication
+    name = "sessionCookie"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -38,6 +38,11 @@ class CsrfOutput(serializers.Serializer):
     csrf_token = serializers.CharField()
 
 
+class TicketOutput(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid; it works once.")
+
+
 class ErrorBody(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/csrf/", views.CsrfView.as_view(), name="auth-csrf"),
     path("auth/guest/", views.GuestSignInView.as_view(), name="auth-guest"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("ws-ticket/", views.WsTicketView.as_view(), name="ws-ticket"),
     path("me/", views.MeView.as_view(), name="me"),
     path("rooms/", views.RoomListView.as_view(), name="room-list"),
     path("rooms/<slug:slug>/", views.RoomDetailView.as_view(), name="room-detail"),

@@ -17,6 +17,7 @@ from rooms.api import serializers as io
 from rooms.errors import ChatError
 from rooms.models import Room
 from rooms.serializers import MessageSerializer, RoomSerializer, UserSerializer, message_data, user_data
+from rooms.tickets import TICKET_TTL, ticket_issue
 
 ERRORS = {code: io.ErrorOutput for code in (400, 401, 403, 404, 429, 503)}
 
@@ -90,6 +91,18 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class WsTicketView(APIView):
+    """A one-time ticket for opening a socket from a front end on another origin."""
+
+    @extend_schema(request=None, responses={201: io.TicketOutput, **ERRORS})
+    def post(self, request):
+        session_key = request.session.session_key
+        ticket = ticket_issue(
+            user_id=request.user.pk, session_group=realtime.session_group(session_key) if session_key else None
+        )
+        return Response({"ticket": ticket, "expires_in": TICKET_TTL}, status=status.HTTP_201_CREATED)
+
+
 class MeView(APIView):
     @extend_schema(responses={200: UserSerializer, **ERRORS})
     def get(self, request):
@@ -97,7 +110,7 @@ class MeView(APIView):
 
 
 class RoomListView(APIView):
-    @extend_schema(responses={200: io.RoomListOutput, **ERRORS})
+    @extend_schema(operation_id="rooms_list", responses={200: io.RoomListOutput, **ERRORS})
     def get(self, request):
         rooms = selectors.room_list()
         context = {"online_counts": selectors.room_online_counts(rooms)}
@@ -135,8 +148,12 @@ class MessageListView(APIView):
     def post(self, request, slug):
         room = _room_or_404(slug)
         data = _json_object(request)
-        result = services.message_create(room=room, author=request.user, body=data.get("body"), client_id=data.get("client_id"))
-        return Response(message_data(result.message), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        result = services.message_create(
+            room=room, author=request.user, body=data.get("body"), client_id=data.get("client_id")
+        )
+        return Response(
+            message_data(result.message), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        )
 
 
 class MessageDetailView(APIView):

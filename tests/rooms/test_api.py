@@ -55,7 +55,9 @@ def test_guest_sign_in_without_the_csrf_token_is_refused():
 
 
 @pytest.mark.parametrize(
-    "name", ["", "   ", "x" * 33, "tab\there", "bell\u0007", 42], ids=["empty", "blank", "long", "tab", "ctrl", "number"]
+    "name",
+    ["", "   ", "x" * 33, "tab\there", "bell\u0007", 42],
+    ids=["empty", "blank", "long", "tab", "ctrl", "number"],
 )
 def test_guest_display_names_are_validated(anonymous_api, name):
     response = anonymous_api.post("/api/auth/guest/", {"display_name": name}, format="json")
@@ -199,8 +201,14 @@ def test_http_send_reusing_a_client_id_in_another_room_is_a_conflict(api, room, 
 
 @pytest.mark.parametrize(
     ("body", "code"),
-    [("", "empty_body"), ("   ", "empty_body"), ("x" * 4001, "body_too_long"), ("nul\u0000", "invalid_body"),
-     (None, "invalid_field"), (["a"], "invalid_field")],
+    [
+        ("", "empty_body"),
+        ("   ", "empty_body"),
+        ("x" * 4001, "body_too_long"),
+        ("nul\u0000", "invalid_body"),
+        (None, "invalid_field"),
+        (["a"], "invalid_field"),
+    ],
     ids=["empty", "blank", "long", "nul", "missing", "list"],
 )
 def test_http_send_validates_the_body(api, room, body, code):
@@ -315,7 +323,10 @@ def test_health_reports_each_part():
 @pytest.mark.django_db(transaction=True)
 def test_health_names_the_part_that_is_down(settings):
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1"]}}
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1"]},
+        }
     }
     response = Client().get("/health/")
     assert response.status_code == 503

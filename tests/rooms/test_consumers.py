@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from chatsite.asgi import application
 from rooms import services
 from rooms.models import Message
-from tests.support.frames import closed_with, frame_of_type, frames_before_pong, hello, next_frame, send
+from tests.support.frames import closed_with, frame_of_type, frames_before_pong, hello, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -81,9 +81,7 @@ class LiveSite:
     def start(self) -> LiveSite:
         self.database = LiveDatabase(self.tmp_path)
         self.env = self.environment()
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True
-        )
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True)
         for index in range(len(self.ports)):
             self._spawn(index)
         for index in range(len(self.ports)):
@@ -93,7 +91,16 @@ class LiveSite:
     def _spawn(self, index: int) -> None:
         log = open(self.logs[index], "ab")
         self.procs[index] = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.ports[index]), "chatsite.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.ports[index]),
+                "chatsite.asgi:application",
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -1,0 +1,50 @@
+"""Who is on the other end of a socket, and until when.
+
+Runs after Channels' session AuthMiddleware: when the handshake carried no signed-in session
+but a `?ticket=`, the ticket decides. Either way it records which groups close the socket
+(sign-out of the session, deactivation of the user) and when the sign-in expires."""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from rooms import realtime
+from rooms.tickets import ticket_redeem
+
+
+@database_sync_to_async
+def _active_user(user_id: int):
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+@database_sync_to_async
+def _session_expiry(session_key: str):
+    return Session.objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
+
+
+class SocketAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        scope = dict(scope)
+        user = scope.get("user")
+        session = scope.get("session")
+        scope["auth_expires_at"] = None
+        scope["signout_group"] = None
+        if user is not None and user.is_authenticated and session is not None and session.session_key:
+            scope["signout_group"] = realtime.session_group(session.session_key)
+            scope["auth_expires_at"] = await _session_expiry(session.session_key)
+        else:
+            token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket", [None])[0]
+            ticket = await ticket_redeem(token) if token else None
+            ticket_user = await _active_user(ticket.user_id) if ticket else None
+            if ticket_user is not None:
+                scope["user"] = ticket_user
+                scope["signout_group"] = ticket.session_group
+        return await super().__call__(scope, receive, send)
+
+
+def seconds_until(moment) -> float | None:
+    return None if moment is None else (moment - timezone.now()).total_seconds()
