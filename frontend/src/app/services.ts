@@ -6,15 +6,22 @@ import { createApiClient } from '@/lib/api-client';
 import { RoomSocket } from '@/lib/socket';
 
 /** Everything that talks to the server, built once from the validated config. */
-export function createServices(config: AppConfig) {
+export function createServices(config: AppConfig, pageOrigin = window.location.origin) {
   const api = createApiClient(config.apiBase);
+  // The session cookie only reaches a socket on the page's own origin; elsewhere the server
+  // takes a short-lived one-time ticket instead, fetched afresh for every attempt.
+  const wsOrigin = new URL(config.wsBase).origin.replace(/^ws/, 'http');
+  const authParams =
+    wsOrigin === pageOrigin
+      ? undefined
+      : async () => ({ ticket: (await api.post<{ ticket: string }>('/api/ws-ticket/')).ticket });
   return {
     api,
     authApi: createAuthApi(api),
     roomsApi: createRoomsApi(api),
     messagesApi: createMessagesApi(api),
     createSocket: (slug: string, resumeAfter: () => number | null) =>
-      new RoomSocket({ url: `${config.wsBase}/ws/rooms/${encodeURIComponent(slug)}/`, resumeAfter }),
+      new RoomSocket({ url: `${config.wsBase}/ws/rooms/${encodeURIComponent(slug)}/`, resumeAfter, authParams }),
   };
 }
 

@@ -135,6 +135,38 @@ describe('RoomSocket connection lifecycle', () => {
   });
 });
 
+describe('RoomSocket auth params', () => {
+  it('fetches fresh params (a one-time ticket) before every attempt', async () => {
+    let n = 0;
+    const { server, socket, setLastId } = setup({ authParams: async () => ({ ticket: `t${++n}` }) });
+    socket.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(new URL(server.last.url).searchParams.get('ticket')).toBe('t1');
+    server.hello();
+    setLastId(7);
+    server.drop(1006);
+    await vi.advanceTimersByTimeAsync(1000);
+    const url = new URL(server.last.url);
+    expect([url.searchParams.get('ticket'), url.searchParams.get('after')]).toEqual(['t2', '7']);
+  });
+
+  it('counts a failed ticket request as a failed attempt and retries', async () => {
+    let fail = true;
+    const { server, socket } = setup({
+      authParams: async () => {
+        if (fail) throw new Error('offline');
+        return { ticket: 'ok' };
+      },
+    });
+    socket.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.getState()).toMatchObject({ status: 'offline', failures: 1 });
+    fail = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(server.sockets).toHaveLength(1);
+  });
+});
+
 describe('RoomSocket heartbeat', () => {
   it('pings every 25 s and reconnects when no pong comes within 10 s', () => {
     const { server, socket } = setup();

@@ -41,6 +41,11 @@ export interface SocketOptions {
   url: string;
   /** The newest message id the app holds; sent as `?after=` so the server replays what was missed. */
   resumeAfter?: () => number | null;
+  /**
+   * Extra query parameters fetched before each attempt, e.g. a one-time `ticket` when the socket
+   * lives on another origin than the page and the session cookie does not travel with it.
+   */
+  authParams?: () => Promise<Record<string, string>>;
   WebSocketImpl?: WebSocketConstructor;
   timers?: Timers;
   random?: () => number;
@@ -80,11 +85,14 @@ export function backoffDelay(failures: number, random: () => number, baseMs: num
 }
 
 export class RoomSocket {
-  private readonly opts: Required<Omit<SocketOptions, 'resumeAfter'>> & Pick<SocketOptions, 'resumeAfter'>;
+  private readonly opts: Required<Omit<SocketOptions, 'resumeAfter' | 'authParams'>> &
+    Pick<SocketOptions, 'resumeAfter' | 'authParams'>;
   private ws: WebSocketLike | null = null;
   private ready = false;
   private closedByUser = false;
   private started = false;
+  /** Bumped per attempt so a late authParams answer for an abandoned attempt is ignored. */
+  private attempt = 0;
   private state: SocketState = { status: 'connecting', failures: 0, stoppedBy: null };
   private readonly handlers = new Map<ServerFrameType, Set<(frame: ServerFrame) => void>>();
   private readonly stateListeners = new Set<() => void>();
@@ -184,8 +192,25 @@ export class RoomSocket {
   private openSocket(): void {
     this.retryTimer = null;
     this.setState({ status: this.isFallback(this.state.failures) ? 'http' : 'connecting' });
+    if (!this.opts.authParams) {
+      this.createSocket({});
+      return;
+    }
+    const attempt = ++this.attempt;
+    this.opts.authParams().then(
+      (params) => {
+        if (attempt === this.attempt && !this.closedByUser) this.createSocket(params);
+      },
+      () => {
+        if (attempt === this.attempt && !this.closedByUser) this.handleClose(1006, false);
+      },
+    );
+  }
+
+  private createSocket(params: Record<string, string>): void {
     const after = this.opts.resumeAfter?.() ?? null;
-    const url = after === null ? this.opts.url : withQuery(this.opts.url, 'after', String(after));
+    const query = after === null ? params : { ...params, after: String(after) };
+    const url = withQuery(this.opts.url, query);
     let ws: WebSocketLike;
     try {
       ws = new this.opts.WebSocketImpl(url);
@@ -328,9 +353,11 @@ export class RoomSocket {
   }
 }
 
-function withQuery(url: string, name: string, value: string): string {
+function withQuery(url: string, params: Record<string, string>): string {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return url;
   const u = new URL(url);
-  u.searchParams.set(name, value);
+  for (const [name, value] of entries) u.searchParams.set(name, value);
   return u.toString();
 }
 
