@@ -1,0 +1,52 @@
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+
+import { ApiError } from '@/lib/api-client';
+import { me } from '@/test/fake-websocket';
+
+import type { AuthApi, AuthConfig } from '../api/auth-api';
+import { SignInScreen } from './sign-in-screen';
+
+const config = (c: Partial<AuthConfig>): AuthConfig => ({
+  guest_enabled: true,
+  google_enabled: false,
+  google_login_url: null,
+  ...c,
+});
+
+function renderWith(c: Partial<AuthConfig>, guest = vi.fn(async () => me)) {
+  const onSignedIn = vi.fn();
+  render(<SignInScreen config={config(c)} authApi={{ guest } as unknown as AuthApi} onSignedIn={onSignedIn} />);
+  return { onSignedIn, guest };
+}
+
+describe('SignInScreen', () => {
+  it('signs in as a guest with the trimmed name', async () => {
+    const { onSignedIn, guest } = renderWith({});
+    await userEvent.type(screen.getByLabelText('Display name'), '  Mina  {Enter}');
+    expect(guest).toHaveBeenCalledWith('Mina');
+    expect(onSignedIn).toHaveBeenCalledWith(me);
+    expect(screen.queryByRole('link', { name: /Google/ })).toBeNull();
+  });
+
+  it('offers Google when the server enables it', () => {
+    renderWith({ google_enabled: true, google_login_url: '/auth/login/google-oauth2/' });
+    expect(screen.getByRole('link', { name: /Sign in with Google/ })).toHaveAttribute('href', '/auth/login/google-oauth2/');
+  });
+
+  it('says so clearly when no way to sign in is enabled', () => {
+    renderWith({ guest_enabled: false });
+    expect(screen.getByRole('alert')).toHaveTextContent('Sign-in is not available');
+    expect(screen.queryByLabelText('Display name')).toBeNull();
+  });
+
+  it('shows the server’s reason when the name is refused', async () => {
+    const guest = vi.fn(async () => {
+      throw new ApiError(400, 'invalid_field', 'Invalid input.', null, { display_name: ['Too long.'] });
+    });
+    renderWith({}, guest);
+    await userEvent.type(screen.getByLabelText('Display name'), 'x{Enter}');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Could not sign in: Too long.');
+  });
+});
