@@ -11,7 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from rooms.origins import origin_validator  # noqa: E402
+from rooms.origins import SiteOriginValidator  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 from rooms.socket_auth import SocketAuthMiddleware  # noqa: E402
 
@@ -19,6 +19,6 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin first: a foreign page is refused before any cookie or ticket is looked at.
-        "websocket": origin_validator(AuthMiddlewareStack(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))),
+        "websocket": SiteOriginValidator(AuthMiddlewareStack(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sign-in failures (state mismatch, access denied, Google unreachable) end on a readable page.
+    "social_django.middleware.SocialAuthExceptionMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"
@@ -131,6 +133,8 @@ ROOMS = {
     "PRESENCE_TTL": env_int("PRESENCE_TTL", 60, minimum=2),
     "TYPING_INTERVAL": 2.0,
     "MAX_CONNECTIONS_PER_USER": env_int("MAX_CONNECTIONS_PER_USER", 20, minimum=1),
+    # Lifetime of a one-time WebSocket ticket (POST /api/ws-ticket/).
+    "WS_TICKET_TTL": env_int("WS_TICKET_TTL", 30, minimum=1),
     # Namespace for presence and rate-limit keys, so several sites (or test runs) can share a Redis.
     "STATE_KEY_PREFIX": env_str("STATE_KEY_PREFIX", "rooms:"),
 }
@@ -149,6 +153,24 @@ AUTHENTICATION_BACKENDS = [
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+# Render templates/social_django/error.html instead of raising, in debug too.
+SOCIAL_AUTH_RAISE_EXCEPTIONS = False
+# Google's stable account id ("sub"), not the e-mail address: the same account is the same user.
+SOCIAL_AUTH_GOOGLE_OAUTH2_USE_UNIQUE_USER_ID = True
+SOCIAL_AUTH_GOOGLE_OAUTH2_WHITELISTED_DOMAINS = env_list("GOOGLE_ALLOWED_DOMAINS")
+SOCIAL_AUTH_PIPELINE = [
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_names",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.user.get_username",
+    "social_core.pipeline.user.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    "social_core.pipeline.user.user_details",
+    "rooms.auth_pipeline.save_google_profile",
+]
 LOGIN_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [

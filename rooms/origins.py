@@ -11,20 +11,18 @@ from django.conf import settings
 logger = logging.getLogger("rooms.security")
 
 
-def allowed_origins() -> list[str]:
-    """ALLOWED_HOSTS (same-origin pages) plus the separately hosted front ends in CORS_ALLOWED_ORIGINS."""
-    return [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS]
+class SiteOriginValidator(OriginValidator):
+    """Channels' validator, fed from settings at each handshake (not frozen at import), and
+    logging every refusal."""
 
+    def __init__(self, application):
+        super().__init__(application, allowed_origins=[])
 
-class LoggingOriginValidator(OriginValidator):
     def valid_origin(self, parsed_origin):
+        # Same-origin pages (ALLOWED_HOSTS) plus the separately hosted front ends.
+        self.allowed_origins = [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS]
         valid = super().valid_origin(parsed_origin)
         if not valid:
-            logger.warning(
-                "refused WebSocket handshake from origin %s", parsed_origin.geturl() if parsed_origin else None
-            )
+            shown = parsed_origin.geturl() if parsed_origin is not None else "(no Origin header)"
+            logger.warning("refused WebSocket handshake from origin %s", shown)
         return valid
-
-
-def origin_validator(application):
-    return LoggingOriginValidator(application, allowed_origins())

@@ -213,9 +213,13 @@ class RedisState:
     def take_token(self, name: str, *, rate: float, burst: int) -> float:
         return float(self._sync_client.eval(_TAKE_TOKEN, 1, _bucket_key(name), rate, burst))
 
-    async def claim_once(self, name: str, *, ttl: int) -> bool:
-        """True the first time `name` is claimed within `ttl` seconds, on any process."""
-        return bool(await self._aclient().set(_once_key(name), 1, nx=True, ex=ttl))
+    def put_once(self, name: str, value: str, *, ttl: int) -> None:
+        self._sync_client.set(_once_key(name), value, ex=ttl)
+
+    async def take_once(self, name: str) -> str | None:
+        """The value stored under `name`, removed as it is read: only one taker, on any process."""
+        value = await self._aclient().getdel(_once_key(name))
+        return None if value is None else _decode(value)
 
     def ping(self) -> None:
         self._sync_client.ping()
@@ -229,7 +233,7 @@ class MemoryState:
         self._rooms: dict[int, dict[str, float]] = {}
         self._users: dict[int, dict[str, float]] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
-        self._claimed: dict[str, float] = {}
+        self._once: dict[str, tuple[str, float]] = {}
 
     def _prune(self, entries: dict[str, float], now: float) -> list[int]:
         expired = [m for m, expiry in entries.items() if expiry <= now]
@@ -293,14 +297,16 @@ class MemoryState:
             self._buckets[name] = (tokens, now)
         return wait
 
-    async def claim_once(self, name: str, *, ttl: int) -> bool:
+    def put_once(self, name: str, value: str, *, ttl: int) -> None:
         now = time.monotonic()
         with self._lock:
-            self._claimed = {key: expiry for key, expiry in self._claimed.items() if expiry > now}
-            if name in self._claimed:
-                return False
-            self._claimed[name] = now + ttl
-        return True
+            self._once = {key: entry for key, entry in self._once.items() if entry[1] > now}
+            self._once[name] = (value, now + ttl)
+
+    async def take_once(self, name: str) -> str | None:
+        with self._lock:
+            value, expiry = self._once.pop(name, (None, 0.0))
+        return value if expiry > time.monotonic() else None
 
     def ping(self) -> None:
         return None

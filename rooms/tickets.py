@@ -1,19 +1,21 @@
 """WebSocket tickets: how a front end on another origin opens a socket without the session
 cookie (which a cross-site handshake does not carry under SameSite=Lax).
 
-A ticket is short-lived (TICKET_TTL), single-use, signed with the site's secret, and bound
-to the user and to the session that asked for it — so signing out of that session still
-closes the socket. It holds no e-mail address, no session key and nothing guessable.
+A ticket is short-lived (ROOMS["WS_TICKET_TTL"], 30 s), single-use and signed with the site's
+secret. The URL carries only a random nonce and its signature: who it belongs to (the user and
+the session that asked, so signing out still closes the socket) is kept server-side in the
+shared state under that nonce, and taken out — once — when the socket opens.
 """
 
+import json
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 
 from rooms.state import get_state
 
-TICKET_TTL = 30
 _SALT = "rooms.ws-ticket"
 
 
@@ -23,18 +25,24 @@ class Ticket:
     session_group: str | None
 
 
+def ticket_ttl() -> int:
+    return settings.ROOMS["WS_TICKET_TTL"]
+
+
 def ticket_issue(*, user_id: int, session_group: str | None) -> str:
-    payload = {"u": user_id, "g": session_group, "n": secrets.token_urlsafe(16)}
-    return signing.dumps(payload, salt=_SALT, compress=False)
+    nonce = secrets.token_urlsafe(24)
+    owner = json.dumps({"user_id": user_id, "session_group": session_group})
+    get_state().put_once(f"ticket:{nonce}", owner, ttl=ticket_ttl())
+    return signing.TimestampSigner(salt=_SALT).sign(nonce)
 
 
 async def ticket_redeem(token: str) -> Ticket | None:
     """The ticket's owner, or None if it is tampered with, expired or already used."""
     try:
-        payload = signing.loads(token, salt=_SALT, max_age=TICKET_TTL)
+        nonce = signing.TimestampSigner(salt=_SALT).unsign(token, max_age=ticket_ttl())
     except signing.BadSignature:  # SignatureExpired is a BadSignature too
         return None
-    # Kept a little longer than the ticket lives, so a replay inside its lifetime always fails.
-    if not await get_state().claim_once(f"ticket:{payload['n']}", ttl=TICKET_TTL + 5):
+    owner = await get_state().take_once(f"ticket:{nonce}")
+    if owner is None:
         return None
-    return Ticket(user_id=payload["u"], session_group=payload["g"])
+    return Ticket(**json.loads(owner))

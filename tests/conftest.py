@@ -108,9 +108,11 @@ def anonymous_api() -> APIClient:
 
 
 @database_sync_to_async
-def session_cookie_for(user: User) -> bytes:
+def session_cookie_for(user: User, expiry_seconds: int | None = None) -> bytes:
     """A real session for `user`, as the browser would hold after signing in."""
     session = SessionStore()
+    if expiry_seconds is not None:
+        session.set_expiry(expiry_seconds)
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -17,7 +17,7 @@ from rooms.api import serializers as io
 from rooms.errors import ChatError
 from rooms.models import Room
 from rooms.serializers import MessageSerializer, RoomSerializer, UserSerializer, message_data, user_data
-from rooms.tickets import TICKET_TTL, ticket_issue
+from rooms.tickets import ticket_issue, ticket_ttl
 
 ERRORS = {code: io.ErrorOutput for code in (400, 401, 403, 404, 429, 503)}
 
@@ -100,7 +100,7 @@ class WsTicketView(APIView):
         ticket = ticket_issue(
             user_id=request.user.pk, session_group=realtime.session_group(session_key) if session_key else None
         )
-        return Response({"ticket": ticket, "expires_in": TICKET_TTL}, status=status.HTTP_201_CREATED)
+        return Response({"ticket": ticket, "expires_in": ticket_ttl()}, status=status.HTTP_201_CREATED)
 
 
 class MeView(APIView):
