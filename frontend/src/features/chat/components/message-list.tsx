@@ -65,15 +65,14 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
     } else if (first !== before.first && last === before.last) {
       // Older history was put on top: keep what the reader was looking at in place.
       el.scrollTop += el.scrollHeight - before.height;
-    } else if (added.length > 0) {
-      const sentByMe = added.some((i) => i.kind === 'pending');
-      if (atBottom.current || sentByMe) {
-        el.scrollTop = el.scrollHeight;
-        atBottom.current = true;
-      } else {
-        const fromOthers = added.filter((i) => i.kind === 'message' && !i.own).length;
-        if (fromOthers) setUnseen((n) => n + fromOthers);
-      }
+    } else if (atBottom.current || added.some((i) => i.kind === 'pending')) {
+      // Following the conversation (or just sent something): stay pinned to the newest line,
+      // also when a row grows in place, such as a failure notice under a message.
+      el.scrollTop = el.scrollHeight;
+      atBottom.current = true;
+    } else {
+      const fromOthers = added.filter((i) => i.kind === 'message' && !i.own).length;
+      if (fromOthers) setUnseen((n) => n + fromOthers);
     }
     prev.current = { first, last, height: el.scrollHeight, keys: new Set(items.map((i) => i.key)) };
   }, [items]);
@@ -112,7 +111,16 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
       case 'notice':
         return <NoticeRow key={item.key} notice={item.notice} />;
       case 'pending':
-        return <PendingRow key={item.key} pending={item.pending} you={you} onRetry={onRetry} onDiscard={onDiscard} />;
+        return (
+          <PendingRow
+            key={item.key}
+            pending={item.pending}
+            continued={item.continued}
+            you={you}
+            onRetry={onRetry}
+            onDiscard={onDiscard}
+          />
+        );
       case 'message':
         return (
           <MessageRow

@@ -69,6 +69,7 @@ describe('PendingRow', () => {
     render(
       <PendingRow
         you={me}
+        continued={false}
         pending={{ clientId: 'c1', body: 'hi', createdAt: '', status: 'failed', error: { code: 'rate_limited', detail: '', retryAfter: 3 } }}
         onRetry={onRetry}
         onDiscard={vi.fn()}

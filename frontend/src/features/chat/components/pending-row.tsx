@@ -8,6 +8,7 @@ import { MessageBody } from './message-body';
 
 interface Props {
   pending: PendingMessage;
+  continued: boolean;
   you: User;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
@@ -22,11 +23,11 @@ function reason(p: PendingMessage): string {
   return e.retryAfter ? `${text} ${t('chat.retryIn', { seconds: e.retryAfter })}` : text;
 }
 
-export function PendingRow({ pending, you, onRetry, onDiscard }: Props) {
+export function PendingRow({ pending, continued, you, onRetry, onDiscard }: Props) {
   const failed = pending.status === 'failed';
   return (
     <li
-      className={`message message--own message--${failed ? 'failed' : 'pending'}`}
+      className={`message message--own message--${failed ? 'failed' : 'pending'}${continued ? ' message--continued' : ''}`}
       data-testid="message"
       data-pending={pending.status}
       data-own
@@ -35,27 +36,31 @@ export function PendingRow({ pending, you, onRetry, onDiscard }: Props) {
         <Avatar user={you} />
       </div>
       <div className="message__main">
-        <div className="message__meta">
-          <span className="message__author" data-testid="message-author">
-            {you.display_name}
-            <span className="message__you"> ({t('chat.you')})</span>
-          </span>
-          <span className="message__time">{failed ? t('chat.failed') : t('chat.sending')}</span>
-        </div>
+        {continued ? null : (
+          <div className="message__meta">
+            <span className="message__author" data-testid="message-author">
+              {you.display_name}
+              <span className="message__you"> ({t('chat.you')})</span>
+            </span>
+          </div>
+        )}
         <div className="message__bubble" data-testid="message-body">
           <MessageBody text={pending.body} />
         </div>
+        {failed ? null : <span className="message__state">{t('chat.sending')}</span>}
         {failed ? (
           <div className="message__failure" role="alert">
             <span data-testid="send-error" data-code={pending.error?.code}>
-              {reason(pending)}
+              <strong>{t('chat.failed')}:</strong> {reason(pending)}
             </span>
-            <button type="button" className="chip chip--primary" data-testid="retry-send" onClick={() => onRetry(pending.clientId)}>
-              {t('chat.retry')}
-            </button>
-            <button type="button" className="chip" onClick={() => onDiscard(pending.clientId)}>
-              {t('chat.discard')}
-            </button>
+            <span className="message__failure-buttons">
+              <button type="button" className="chip chip--primary" data-testid="retry-send" onClick={() => onRetry(pending.clientId)}>
+                {t('chat.retry')}
+              </button>
+              <button type="button" className="chip" onClick={() => onDiscard(pending.clientId)}>
+                {t('chat.discard')}
+              </button>
+            </span>
           </div>
         ) : null}
       </div>

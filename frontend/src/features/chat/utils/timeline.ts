@@ -6,7 +6,7 @@ export type TimelineItem =
   | { kind: 'day'; key: string; date: string }
   | { kind: 'message'; key: string; message: Message; own: boolean; continued: boolean }
   | { kind: 'notice'; key: string; notice: Notice }
-  | { kind: 'pending'; key: string; pending: PendingMessage };
+  | { kind: 'pending'; key: string; pending: PendingMessage; continued: boolean };
 
 const GROUP_MS = 5 * 60_000;
 
@@ -61,7 +61,9 @@ export function buildTimeline(state: ChatState): TimelineItem[] {
   }
   flushNotices(Number.POSITIVE_INFINITY);
   for (const pending of state.pending) {
-    items.push({ kind: 'pending', key: `c:${pending.clientId}`, pending });
+    const before = items.at(-1);
+    const continued = before?.kind === 'pending' || (before?.kind === 'message' && before.own);
+    items.push({ kind: 'pending', key: `c:${pending.clientId}`, pending, continued });
   }
   return items;
 }
