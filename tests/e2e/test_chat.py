@@ -117,3 +117,16 @@ def test_phone_layout_of_a_room(person):
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, testid
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "room-390x844.png"))
+
+
+def test_unknown_room_leads_back_to_the_list_and_sign_out_ends_the_session(person, site):
+    mina = person("Mina")
+    page = mina.page
+    page.goto(site.url() + "/#/rooms/no-such-room")
+    expect(page.get_by_test_id("room-list")).to_be_visible()
+    expect(page.get_by_text("This room does not exist.")).to_be_visible()
+
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_test_id("guest-name")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("guest-name")).to_be_visible()
