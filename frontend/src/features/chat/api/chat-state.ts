@@ -45,6 +45,8 @@ export interface ChatState {
   online: UserRef[];
   onlineCount: number;
   typing: TypingEntry[];
+  /** Set when REST says the room is gone (4404) or the session is (4401): the HTTP-mode twin of a close code. */
+  endedBy: number | null;
 }
 
 export type ChatAction =
@@ -61,7 +63,8 @@ export type ChatAction =
   | { type: 'expireTyping'; now: number }
   | { type: 'send'; pending: PendingMessage }
   | { type: 'retry'; clientId: string }
-  | { type: 'discard'; clientId: string };
+  | { type: 'discard'; clientId: string }
+  | { type: 'ended'; code: number };
 
 const MAX_NOTICES = 200;
 
@@ -77,6 +80,7 @@ export function initialChatState(you: User): ChatState {
     online: [],
     onlineCount: 0,
     typing: [],
+    endedBy: null,
   };
 }
 
@@ -199,5 +203,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return updatePending(state, action.clientId, { status: 'pending', error: null });
     case 'discard':
       return { ...state, pending: state.pending.filter((p) => p.clientId !== action.clientId) };
+    case 'ended':
+      return { ...state, endedBy: action.code };
   }
 }

@@ -209,6 +209,44 @@ describe('RoomSession in HTTP mode', () => {
     expect(session.state.pending[0]?.error?.code).toBe('body_too_long');
   });
 
+  it('hands a POST that failed while the socket came back over to the socket', async () => {
+    let rejectPost: (e: unknown) => void = () => undefined;
+    const api = fakeApi({
+      send: vi.fn(
+        () =>
+          new Promise((_resolve, reject) => {
+            rejectPost = reject;
+          }),
+      ),
+    });
+    const { server, session } = setup(api);
+    failThreeTimes(server);
+    await vi.waitFor(() => expect(session.state.ready).toBe(true));
+    session.send('in flight');
+    await vi.advanceTimersByTimeAsync(0);
+    vi.runOnlyPendingTimers();
+    server.hello();
+    expect(server.last.sent).toEqual([]);
+    rejectPost(new ApiError(0, 'network', 'down'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.last.sent).toEqual([{ type: 'send', body: 'in flight', client_id: 'c1' }]);
+  });
+
+  it('ends the room when REST says it does not exist, and stops trying', async () => {
+    const api = fakeApi({
+      room: vi.fn(async () => {
+        throw new ApiError(404, 'not_found', 'No such room.');
+      }),
+    });
+    const { server, session } = setup(api);
+    failThreeTimes(server);
+    await vi.waitFor(() => expect(session.state.endedBy).toBe(4404));
+    const sockets = server.sockets.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(server.sockets).toHaveLength(sockets);
+    expect(api.room).toHaveBeenCalledTimes(1);
+  });
+
   it('stops polling once the WebSocket works again', async () => {
     const { server, session, api } = setup();
     failThreeTimes(server);

@@ -29,6 +29,8 @@ export interface RoomSessionOptions {
 }
 
 const CATCH_UP_PAGES = 20;
+/** REST answers that end the room for good, as the close code the socket would have used. */
+const ENDING_STATUS: Record<number, number | undefined> = { 401: 4401, 404: 4404 };
 
 export class RoomSession {
   readonly store: Store<ChatState, ChatAction>;
@@ -190,10 +192,13 @@ export class RoomSession {
       // Unreachable or briefly unavailable: the message stays pending and the next poll retries it.
       if (err instanceof ApiError && !err.isNetwork && err.code !== 'unavailable') {
         this.store.dispatch({ type: 'rejected', clientId, error: failure(err.code, err.message, err.retryAfter) });
+        return;
       }
     } finally {
       this.posting.delete(clientId);
     }
+    // The socket may have come back while this POST was failing; no poll will retry it then.
+    if (this.socket.getState().status !== 'http' && !this.stopped) this.deliver(clientId);
   }
 
   private onSocketState(state: SocketState): void {
@@ -225,8 +230,14 @@ export class RoomSession {
         const room = await this.o.api.room(this.o.slug);
         if (typeof room.online_count === 'number') this.store.dispatch({ type: 'onlineCount', count: room.online_count });
       }
-    } catch {
-      // The next tick tries again; the status indicator already says we are not live.
+    } catch (err) {
+      const ended = err instanceof ApiError ? ENDING_STATUS[err.status] : undefined;
+      if (ended) {
+        this.store.dispatch({ type: 'ended', code: ended });
+        this.stop();
+        return;
+      }
+      // Otherwise the next tick tries again; the status indicator already says we are not live.
     }
     for (const p of this.state.pending) if (p.status === 'pending') void this.post(p.clientId);
   }

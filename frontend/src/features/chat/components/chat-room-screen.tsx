@@ -45,10 +45,11 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
   const [showOnline, setShowOnline] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
+  const endedBy = socket.stoppedBy ?? state.endedBy;
   useEffect(() => {
-    if (socket.stoppedBy === 4401) onSignedOut(t('chat.signedOut'));
-    else if (socket.stoppedBy === 4404) onLeave(t('chat.notFound'));
-  }, [socket.stoppedBy, onLeave, onSignedOut]);
+    if (endedBy === 4401) onSignedOut(t('chat.signedOut'));
+    else if (endedBy === 4404) onLeave(t('chat.notFound'));
+  }, [endedBy, onLeave, onSignedOut]);
 
   const guard = useCallback(
     <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
@@ -73,7 +74,7 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
 
   const room = state.room;
   const archived = room?.is_archived ?? false;
-  const forbidden = socket.stoppedBy === 4403;
+  const forbidden = endedBy === 4403;
 
   return (
     <div className="screen chat">
