@@ -1,0 +1,92 @@
+"""Daphne with a graceful stop: `python deploy/daphne/serve.py <daphne options> chatsite.asgi:application`.
+
+Every option is Daphne's own. What changes is SIGTERM (systemd stop, docker stop, a deploy):
+plain Daphne cancels every consumer at once, so open sockets die without a close frame and
+their `disconnect()` never runs (presence lingers until PRESENCE_TTL). Here the process first
+stops accepting connections (nginx then sends new ones to the other processes), closes each
+open socket with 1012 "service restart" (clients reconnect at once, through nginx, to a process
+that is still up, and catch up with `?after=`), lets consumers run their disconnect handlers and
+in-flight HTTP requests finish, and only then stops, at most DAPHNE_DRAIN_SECONDS later.
+A second SIGTERM or SIGINT stops at once.
+
+It also makes Daphne close a socket that breaks a WebSocket rule (a frame over
+--websocket-max-message-size, say) with a close frame carrying the code (1009 for that one),
+as docs/protocol.md promises, instead of dropping the TCP connection (seen as 1006).
+"""
+
+import logging
+import os
+import signal
+import sys
+import time
+
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet import reactor
+
+logger = logging.getLogger("rooms.daphne")
+
+SERVICE_RESTART = 1012  # RFC 6455 registry: "the server is restarting; reconnect"
+POLL_SECONDS = 0.05
+
+
+class DrainingServer(Server):
+    def __init__(self, *args, **kwargs):
+        # Twisted's own handlers would stop the reactor on the spot; ours drain first.
+        kwargs["signal_handlers"] = False
+        super().__init__(*args, **kwargs)
+        self.drain_seconds = float(os.environ.get("DAPHNE_DRAIN_SECONDS") or 10)
+        self.listening_ports = []
+        self.draining = False
+
+    def run(self):
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        # Server.run() builds the factory and then blocks in the reactor: adjust it once running.
+        reactor.callWhenRunning(self.ws_factory_options)
+        super().run()
+
+    def ws_factory_options(self):
+        self.ws_factory.setProtocolOptions(failByDrop=False)
+
+    def listen_success(self, port):
+        super().listen_success(port)
+        self.listening_ports.append(port)
+
+    def _on_signal(self, signum, frame):
+        # Runs between two bytecodes of the reactor thread: hand the work to the reactor.
+        reactor.callFromThread(self.stop if self.draining else self.drain)
+
+    def drain(self):
+        self.draining = True
+        for port in self.listening_ports:
+            port.stopListening()
+        sockets = [p for p in list(self.connections) if isinstance(p, WebSocketProtocol) and p.state == p.STATE_OPEN]
+        logger.info("draining: closing %d sockets, waiting up to %.0f s", len(sockets), self.drain_seconds)
+        for protocol in sockets:
+            # sendClose() only accepts 1000 and 3000-4999; 1012 is the registered code for this case.
+            protocol.sendCloseFrame(code=SERVICE_RESTART, reasonUtf8=b"server restarting")
+        self._stop_when_idle(time.monotonic() + self.drain_seconds)
+
+    def _stop_when_idle(self, deadline: float):
+        busy = [
+            details
+            for details in self.connections.values()
+            if details.get("application_instance") is not None and not details["application_instance"].done()
+        ]
+        if not busy:
+            logger.info("drained; stopping")
+            return self.stop()
+        if time.monotonic() >= deadline:
+            logger.warning("drain timed out with %d connections still busy; stopping", len(busy))
+            return self.stop()
+        reactor.callLater(POLL_SECONDS, self._stop_when_idle, deadline)
+
+
+class DrainingCommandLineInterface(CommandLineInterface):
+    server_class = DrainingServer
+
+
+if __name__ == "__main__":
+    DrainingCommandLineInterface().run(sys.argv[1:])

@@ -1,0 +1,271 @@
+"""The production topology on loopback: the shipped nginx config in front of two Daphne
+processes started by the shipped run script, with Redis and a fresh PostgreSQL database.
+
+The nginx config is the shipped one with only these substitutions, each of which must match
+(so a change to the shipped file that the test no longer covers fails loudly): listen ports,
+file paths, the test CA's certificate, shorter /ws/ timeouts and connection limit (to keep the
+test quick), and a request header that pins a client to one Daphne process."""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import ipaddress
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.support.live import ROOT, STARTUP_TIMEOUT, LiveSite, free_port
+
+DEPLOY = ROOT / "deploy"
+SHIPPED_NGINX = DEPLOY / "nginx" / "rooms.conf"
+SHIPPED_UPSTREAM = DEPLOY / "nginx" / "rooms-upstream.conf"
+RUN_DAPHNE = DEPLOY / "daphne" / "run.sh"
+
+# Short enough to keep the test quick; the shipped values are checked in test_shipped_config.py.
+WS_PROXY_TIMEOUT = 3
+DAPHNE_PING_INTERVAL = 1
+WS_CONNECTIONS_PER_CLIENT = 6
+PIN_HEADER = "X-Rooms-Pin"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+
+def make_certificates(directory: Path) -> dict[str, Path]:
+    """A throwaway CA and a server certificate for localhost and 127.0.0.1 signed by it."""
+    now = datetime.datetime.now(datetime.UTC)
+    validity = (now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=1))
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Rooms topology test CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    pem = serialization.Encoding.PEM
+    paths = {"ca": directory / "ca.pem", "fullchain": directory / "fullchain.pem", "key": directory / "privkey.pem"}
+    paths["ca"].write_bytes(ca_cert.public_bytes(pem))
+    paths["fullchain"].write_bytes(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+    paths["key"].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    paths["key"].chmod(0o600)
+    return paths
+
+
+# --- nginx config -------------------------------------------------------------------------
+
+
+def substitute(text: str, old: str, new: str, count: int = 1) -> str:
+    found = text.count(old)
+    if found != count:
+        raise AssertionError(f"the shipped nginx config has {found} of {old!r}, the test expects {count}")
+    return text.replace(old, new)
+
+
+def site_config(
+    *, http_port: int, https_port: int, certs: dict[str, Path], static_root: Path, acme_root: Path, logs: Path
+) -> str:
+    text = SHIPPED_NGINX.read_text()
+    for old, new in [
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen [::]:80;\n", ""),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        ("listen [::]:443 ssl http2;\n", ""),
+        ("return 301 https://$host$request_uri;", f"return 301 https://$host:{https_port}$request_uri;"),
+        ("/etc/letsencrypt/live/rooms/fullchain.pem", str(certs["fullchain"])),
+        ("/etc/letsencrypt/live/rooms/privkey.pem", str(certs["key"])),
+        ("root /var/www/letsencrypt;", f"root {acme_root};"),
+        ("proxy_read_timeout 3600s;", f"proxy_read_timeout {WS_PROXY_TIMEOUT}s;"),
+        ("proxy_send_timeout 3600s;", f"proxy_send_timeout {WS_PROXY_TIMEOUT}s;"),
+        ("limit_conn rooms_ws 100;", f"limit_conn rooms_ws {WS_CONNECTIONS_PER_CLIENT};"),
+    ]:
+        text = substitute(text, old, new)
+    text = substitute(text, "/var/log/nginx/", f"{logs}/", count=2)
+    text = substitute(text, "alias /srv/rooms/staticfiles/", f"alias {static_root}/", count=2)
+    # Every proxied location follows the pin when the client sends one.
+    return substitute(text, "proxy_pass http://rooms_daphne;", "proxy_pass http://$rooms_pinned;", count=4)
+
+
+def upstream_config(ports: list[int]) -> str:
+    text = SHIPPED_UPSTREAM.read_text()
+    text = substitute(text, "127.0.0.1:8001 ", f"127.0.0.1:{ports[0]} ")
+    text = substitute(text, "127.0.0.1:8002 ", f"127.0.0.1:{ports[1]} ")
+    pinned = "".join(f"upstream rooms_daphne_{i} {{ server 127.0.0.1:{port}; }}\n" for i, port in enumerate(ports))
+    choices = "".join(f"    {i} rooms_daphne_{i};\n" for i in range(len(ports)))
+    header = "$http_" + PIN_HEADER.lower().replace("-", "_")
+    return f"{text}\n{pinned}map {header} $rooms_pinned {{\n    default rooms_daphne;\n{choices}}}\n"
+
+
+def main_config(prefix: Path) -> str:
+    # As root, nginx would hand the workers to `nobody`, who cannot read pytest's private tmp dirs.
+    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+    temp = "".join(
+        f"    {kind}_temp_path {prefix}/temp/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/nginx-main-error.log info;\n"
+        "events { worker_connections 512; }\n"
+        "http {\n"
+        "    include /etc/nginx/mime.types;\n"
+        "    default_type application/octet-stream;\n"
+        f"    access_log {prefix}/logs/nginx-main-access.log;\n{temp}"
+        f"    include {prefix}/rooms-upstream.conf;\n"
+        f"    include {prefix}/rooms.conf;\n"
+        "}\n"
+    )
+
+
+# --- processes --------------------------------------------------------------------------
+
+
+class DeployedSite(LiveSite):
+    """LiveSite whose Daphne processes are started by deploy/daphne/run.sh with production
+    settings (debug off, so TLS-only cookies, HTTPS redirects and HSTS are on)."""
+
+    def _spawn(self, index: int) -> None:
+        log = open(self.logs[index], "ab")
+        env = {
+            **self.env,
+            "PYTHON": sys.executable,
+            "DAPHNE_PORT": str(self.ports[index]),
+            "DAPHNE_PING_INTERVAL": str(DAPHNE_PING_INTERVAL),
+        }
+        self.procs[index] = subprocess.Popen(
+            [str(RUN_DAPHNE), "--access-log", str(self.access_log(index))],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def access_log(self, index: int) -> Path:
+        return self.tmp_path / f"daphne-{index}-access.log"
+
+    def wait_healthy(self, index: int = 0) -> None:
+        # Django redirects plain HTTP to HTTPS unless the proxy says the request came over TLS.
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            proc = self.procs[index]
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"daphne {index} exited: {self.logs[index].read_text()[-2000:]}")
+            try:
+                response = requests.get(self.url(index) + "/health/", headers={"X-Forwarded-Proto": "https"}, timeout=2)
+                if response.status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"daphne {index} did not become healthy: {self.logs[index].read_text()[-2000:]}")
+
+
+class Nginx:
+    def __init__(self, prefix: Path, *, daphne_ports: list[int], certs: dict[str, Path], static_root: Path):
+        self.prefix = prefix
+        self.http_port = free_port()
+        self.https_port = free_port()
+        self.logs = prefix / "logs"
+        self.acme_root = prefix / "acme"
+        for directory in (self.logs, self.acme_root / ".well-known" / "acme-challenge", prefix / "temp"):
+            directory.mkdir(parents=True, exist_ok=True)
+        (prefix / "rooms.conf").write_text(
+            site_config(
+                http_port=self.http_port,
+                https_port=self.https_port,
+                certs=certs,
+                static_root=static_root,
+                acme_root=self.acme_root,
+                logs=self.logs,
+            )
+        )
+        (prefix / "rooms-upstream.conf").write_text(upstream_config(daphne_ports))
+        (prefix / "nginx.conf").write_text(main_config(prefix))
+        self.proc: subprocess.Popen | None = None
+
+    def command(self, *extra: str) -> list[str]:
+        return [nginx_binary(), "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf"), *extra]
+
+    def start(self) -> Nginx:
+        check = subprocess.run(self.command("-t", "-q"), capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
+        self.proc = subprocess.Popen(
+            self.command("-g", "daemon off;"), stdout=subprocess.DEVNULL, stderr=open(self.logs / "stderr.log", "ab")
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited: {(self.logs / 'stderr.log').read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.https_port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start listening")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    @property
+    def origin(self) -> str:
+        return f"https://localhost:{self.https_port}"
+
+    @property
+    def ws_origin(self) -> str:
+        return f"wss://localhost:{self.https_port}"
+
+    def access_log(self) -> str:
+        return (self.logs / "rooms-access.log").read_text()
+
+    def error_log(self) -> str:
+        path = self.logs / "rooms-error.log"
+        return path.read_text() if path.exists() else ""
