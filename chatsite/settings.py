@@ -93,6 +93,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL") or None
+# Everything this site keeps in Redis — channel-layer channels and groups, presence, rate
+# limits, tickets — lives under this prefix, so several sites can share one Redis without
+# hearing each other's rooms.
+REDIS_PREFIX = env_str("REDIS_PREFIX", "rooms:")
 CHANNEL_LAYER_BACKEND = env_str("CHANNEL_LAYER_BACKEND", "pubsub")
 # Redis clients of one process share a pool; redis-py's default cap (100) is too small for
 # hundreds of sockets closing at once, each discarding its groups.
@@ -104,7 +108,10 @@ elif CHANNEL_LAYER_BACKEND == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+                "prefix": f"{REDIS_PREFIX}asgi",
+            },
         }
     }
 elif CHANNEL_LAYER_BACKEND == "core":
@@ -113,6 +120,7 @@ elif CHANNEL_LAYER_BACKEND == "core":
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+                "prefix": f"{REDIS_PREFIX}asgi",
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000, minimum=1),
             },
         }
@@ -135,8 +143,7 @@ ROOMS = {
     "MAX_CONNECTIONS_PER_USER": env_int("MAX_CONNECTIONS_PER_USER", 20, minimum=1),
     # Lifetime of a one-time WebSocket ticket (POST /api/ws-ticket/).
     "WS_TICKET_TTL": env_int("WS_TICKET_TTL", 30, minimum=1),
-    # Namespace for presence and rate-limit keys, so several sites (or test runs) can share a Redis.
-    "STATE_KEY_PREFIX": env_str("STATE_KEY_PREFIX", "rooms:"),
+    "STATE_KEY_PREFIX": f"{REDIS_PREFIX}state:",
 }
 
 # --- Identity ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import time
 from urllib.parse import parse_qs
 
 import orjson
+import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -16,7 +17,7 @@ from rooms import realtime, selectors, services
 from rooms.errors import ChatError, unavailable
 from rooms.serializers import author_data, message_data, user_data
 from rooms.socket_auth import seconds_until
-from rooms.state import get_state
+from rooms.state import PresenceChange, get_state
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +59,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
 
         conf = settings.ROOMS
-        presence = await get_state().connection_opened(
-            room.pk, self.user.pk, self.channel_name, ttl=conf["PRESENCE_TTL"], cap=conf["MAX_CONNECTIONS_PER_USER"]
+        presence = await self._presence(
+            get_state().connection_opened,
+            room.pk,
+            self.user.pk,
+            self.channel_name,
+            ttl=conf["PRESENCE_TTL"],
+            cap=conf["MAX_CONNECTIONS_PER_USER"],
+            fallback=PresenceChange(changed=False),
         )
         if presence.refused:
             await self._leave_groups()
             return await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
         self.joined = True
         self._close_when_sign_in_expires()
-        online_ids = await get_state().online_user_ids(room.pk)
+        online_ids = await self._presence(get_state().online_user_ids, room.pk, fallback={self.user.pk})
         snapshot = await database_sync_to_async(self._snapshot)(online_ids)
         await self.send(text_data=realtime.encode(snapshot))
         if presence.changed:
@@ -135,11 +142,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
 
     async def ping(self, frame: dict):
-        gone = await get_state().connection_alive(
-            self.room_id, self.user.pk, self.channel_name, ttl=settings.ROOMS["PRESENCE_TTL"]
+        gone = await self._presence(
+            get_state().connection_alive,
+            self.room_id,
+            self.user.pk,
+            self.channel_name,
+            ttl=settings.ROOMS["PRESENCE_TTL"],
+            fallback=[],
         )
         await self._announce_gone(gone)
-        last_seq = await database_sync_to_async(selectors.room_last_seq)(room_id=self.room_id)
+        try:
+            last_seq = await database_sync_to_async(selectors.room_last_seq)(room_id=self.room_id)
+        except DatabaseError:
+            last_seq = None  # the heartbeat still answers while the database is away
         await self.send(text_data=realtime.encode({"type": "pong", "last_seq": last_seq}))
 
     # The only client frames there are: anything else is `unknown_type`.
@@ -187,12 +202,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return services.message_create(room=room, author=self.user, body=body, client_id=client_id)
 
     async def _announce_presence(self, event: str, users) -> None:
-        online_count = len(await get_state().online_user_ids(self.room_id))
+        online_ids = await self._presence(get_state().online_user_ids, self.room_id, fallback=set())
+        online_count = len(online_ids)
         for user in users:
             await realtime.apublish_to_room(
                 self.room_id,
                 {"type": "presence", "event": event, "user": author_data(user), "online_count": online_count},
             )
+
+    async def _presence(self, operation, *args, fallback, **kwargs):
+        """Presence is best-effort: while its store is unreachable the room keeps working
+        (history, sends, live frames) and presence heals by expiry once it is back."""
+        try:
+            return await operation(*args, **kwargs)
+        except redis.RedisError as error:
+            logger.warning("presence store unreachable: %r", error)
+            return fallback
 
     async def _announce_gone(self, user_ids: list[int]) -> None:
         """Users whose every connection expired (their server died) leave like everyone else."""

@@ -41,7 +41,12 @@ def frame_event(frame: dict, *, exclude_channel: str | None = None) -> dict:
 
 
 async def apublish_to_room(room_id: int, frame: dict, *, exclude_channel: str | None = None) -> None:
-    await get_channel_layer().group_send(room_group(room_id), frame_event(frame, exclude_channel=exclude_channel))
+    """Best-effort frames (typing, presence): a channel-layer outage drops them with a warning
+    instead of breaking the socket that triggered them."""
+    try:
+        await get_channel_layer().group_send(room_group(room_id), frame_event(frame, exclude_channel=exclude_channel))
+    except Exception as error:
+        logger.warning("could not publish %s to room %s: %r", frame.get("type"), room_id, error)
 
 
 def publish_to_room(room_id: int, frame: dict) -> None:

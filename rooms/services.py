@@ -3,10 +3,12 @@
 The REST send and the WebSocket send both call message_create: one write path, one set of rules.
 """
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -16,7 +18,12 @@ from rooms import realtime, rules
 from rooms.errors import ChatError
 from rooms.models import Message, Room, User
 from rooms.serializers import message_data
-from rooms.state import get_state
+from rooms.state import MemoryState, get_state
+
+logger = logging.getLogger(__name__)
+# Used only while the shared store is unreachable: limits then hold per process instead of
+# failing every send (chat keeps working through a Redis restart).
+_fallback_buckets = MemoryState()
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,12 @@ def _replay(existing: Message, room: Room) -> SendResult:
 
 def _check_send_rate(user: User) -> None:
     conf = settings.ROOMS
-    wait = get_state().take_token(
-        f"send:{user.pk}", rate=conf["SEND_RATE_COUNT"] / conf["SEND_RATE_PERIOD"], burst=conf["SEND_RATE_BURST"]
-    )
+    bucket = {"rate": conf["SEND_RATE_COUNT"] / conf["SEND_RATE_PERIOD"], "burst": conf["SEND_RATE_BURST"]}
+    try:
+        wait = get_state().take_token(f"send:{user.pk}", **bucket)
+    except redis.RedisError as error:
+        logger.warning("rate-limit store unreachable, limiting per process: %r", error)
+        wait = _fallback_buckets.take_token(f"send:{user.pk}", **bucket)
     if wait > 0:
         seconds = max(1, math.ceil(wait))
         raise ChatError(

@@ -63,6 +63,19 @@ def redis_url(settings):
 
 
 @pytest.fixture
+def postgres_url() -> str:
+    """The PostgreSQL server for tests that need one whatever database the run uses."""
+    import psycopg
+
+    url = os.environ.get("TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/test"
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as error:
+        require_service(f"PostgreSQL at {url} is unreachable: {error}")
+    return url
+
+
+@pytest.fixture
 def make_user(db):
     def make(name: str = "Mina", **fields) -> User:
         username = fields.pop("username", f"{name.lower()}-{uuid.uuid4().hex[:6]}")

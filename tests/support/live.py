@@ -28,8 +28,8 @@ class LiveDatabase:
     """A database for the live site: a SQLite file, or a fresh database on the PostgreSQL
     server named by DATABASE_URL (dropped afterwards)."""
 
-    def __init__(self, tmp_path: Path):
-        self._admin_url = os.environ.get("DATABASE_URL") or ""
+    def __init__(self, tmp_path: Path, admin_url: str | None = None):
+        self._admin_url = admin_url or os.environ.get("DATABASE_URL") or ""
         self._name = None
         if self._admin_url.startswith("postgres"):
             import psycopg
@@ -52,8 +52,21 @@ class LiveDatabase:
 class LiveSite:
     """N Daphne processes serving the site against one database (and Redis, when given)."""
 
-    def __init__(self, tmp_path: Path, processes: int = 1, redis_url: str | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        tmp_path: Path,
+        processes: int = 1,
+        redis_url: str | None = None,
+        env: dict | None = None,
+        database_admin_url: str | None = None,
+        database_url_rewrite=None,
+    ):
+        """`database_admin_url` picks the server to create the database on (default: the
+        DATABASE_URL of the test run); `database_url_rewrite` changes the URL the site uses
+        (e.g. to go through a proxy a test can cut)."""
         self.tmp_path = tmp_path
+        self.database_admin_url = database_admin_url
+        self.database_url_rewrite = database_url_rewrite
         self.ports = [free_port() for _ in range(processes)]
         self.redis_url = redis_url
         self.extra_env = env or {}
@@ -69,8 +82,11 @@ class LiveSite:
             DJANGO_SETTINGS_MODULE="chatsite.settings",
             DJANGO_DEBUG="1",
             GUEST_SIGNIN_ENABLED="1",
-            DATABASE_URL=self.database.url,
-            STATE_KEY_PREFIX=f"live:{uuid.uuid4().hex[:10]}:",
+            DATABASE_URL=self.database_url_rewrite(self.database.url)
+            if self.database_url_rewrite
+            else self.database.url,
+            # Sites started by concurrent tests share the Redis server, never its keys or channels.
+            REDIS_PREFIX=f"live{uuid.uuid4().hex[:10]}:",
             PYTHONUNBUFFERED="1",
         )
         if self.redis_url:
@@ -79,7 +95,7 @@ class LiveSite:
         return env
 
     def start(self) -> LiveSite:
-        self.database = LiveDatabase(self.tmp_path)
+        self.database = LiveDatabase(self.tmp_path, self.database_admin_url)
         self.env = self.environment()
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True)
         for index in range(len(self.ports)):
