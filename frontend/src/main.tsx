@@ -4,12 +4,13 @@ import { createRoot } from 'react-dom/client';
 import { App } from '@/app/app';
 import { createServices } from '@/app/services';
 import { ConfigError, loadConfig } from '@/config';
-import { t } from '@/lib/i18n';
+import { locale, t } from '@/lib/i18n';
 
 import './app/styles.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('Rooms needs a <div id="root"> to mount on.');
+document.documentElement.lang = locale;
 const root = createRoot(container);
 
 try {

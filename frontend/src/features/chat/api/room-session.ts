@@ -1,4 +1,5 @@
 import { ApiError } from '@/lib/api-client';
+import { newClientId } from '@/lib/ids';
 import type { Message, User } from '@/lib/protocol';
 import type { RoomSocket, SocketState } from '@/lib/socket';
 import { createStore } from '@/lib/store';
@@ -51,7 +52,7 @@ export class RoomSession {
       typingThrottleMs: 2000,
       typingShowMs: 3500,
       now: Date.now,
-      newClientId: () => crypto.randomUUID(),
+      newClientId: () => newClientId(),
       timers: {
         setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
         clearInterval: (id) => globalThis.clearInterval(id as ReturnType<typeof setInterval>),

@@ -73,6 +73,13 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
   );
 
   const room = state.room;
+  useEffect(() => {
+    if (!room) return;
+    document.title = `${room.name} · ${t('appName')}`;
+    return () => {
+      document.title = t('appName');
+    };
+  }, [room]);
   const archived = room?.is_archived ?? false;
   const forbidden = endedBy === 4403;
 
@@ -94,7 +101,7 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
             className="button button--ghost chat__online-toggle"
             aria-expanded={showOnline}
             aria-controls="online-panel"
-            aria-label={t('chat.onlineToggle')}
+            aria-label={`${t('chat.onlineToggle')} (${state.onlineCount})`}
             onClick={() => setShowOnline((v) => !v)}
             data-testid="online-count"
             data-count={state.onlineCount}

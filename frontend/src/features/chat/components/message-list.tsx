@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 
-import { t } from '@/lib/i18n';
+import { locale, t } from '@/lib/i18n';
 import type { Message } from '@/lib/protocol';
 
 import type { ChatState } from '../api/chat-state';
@@ -22,7 +22,7 @@ interface Props {
 const BOTTOM_SLACK_PX = 48;
 const LOAD_OLDER_PX = 240;
 
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+const dayFormat = new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric' });
 
 export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onDiscard }: Props) {
   const items = useMemo(() => buildTimeline(state), [state]);
