@@ -1,0 +1,224 @@
+"""The two servers under test, started the same way for every scenario.
+
+Rooms: `tests.support.live.LiveSite` (Daphne against a fresh, migrated database and the shared
+Redis), two processes, with the send rate limit lifted for the load. Baseline: the Channels
+tutorial consumer (bench/baseline/) on one Daphne process against the same Redis.
+Both servers' clients speak their own protocol through `protocol`, so the load generator is
+the same code for both.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.live import LiveSite, cookie_header, free_port, guest_session  # noqa: E402
+
+# The product's limits are for people, not for a load generator: a per-user send rate of
+# 10 per 10 s would refuse almost every benchmark message. Connections per user stay at the
+# default (20); the benchmark signs in enough guests to stay under it.
+BENCH_ENV = {
+    "SEND_RATE_COUNT": "1000000",
+    "SEND_RATE_PERIOD": "1",
+    "SEND_RATE_BURST": "1000000",
+    "LOG_LEVEL": "WARNING",
+    # As deployed (deploy/docker-compose.yml): the default 0 opens a new PostgreSQL connection
+    # for every database_sync_to_async call, which alone holds S1 under 30 deliveries/s.
+    "DATABASE_CONN_MAX_AGE": "60",
+}
+
+SERVER_CORE = 1  # the server under load; the load generator takes core 0
+LOADGEN_CORE = 0
+
+
+def cores() -> set[int]:
+    return set(os.sched_getaffinity(0))
+
+
+def pin(pid: int, core_set: set[int]) -> None:
+    """Pin every thread of a process (taskset -a): threads made later inherit it."""
+    if not core_set:
+        return
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                os.sched_setaffinity(int(tid), core_set)
+            except (ProcessLookupError, PermissionError):
+                pass
+    except FileNotFoundError:
+        pass
+
+
+def _pinning_possible() -> bool:
+    return {LOADGEN_CORE, SERVER_CORE} <= cores()
+
+
+def pin_loadgen() -> None:
+    if _pinning_possible():
+        os.sched_setaffinity(0, {LOADGEN_CORE})
+
+
+def raise_fd_limit() -> int:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+class RoomsServer:
+    kind = "rooms"
+
+    def __init__(self, tmp_path: Path, redis_url: str, *, processes: int = 2, pin_cores: bool = True):
+        self.site = LiveSite(tmp_path, processes=processes, redis_url=redis_url, env=dict(BENCH_ENV))
+        self.pin_cores = pin_cores and _pinning_possible()
+        self._sessions: list[str] = []
+
+    def start(self) -> RoomsServer:
+        self.site.start()
+        self._pin_all()
+        return self
+
+    def _pin_all(self) -> None:
+        if not self.pin_cores:
+            return
+        # Process 0 takes the load on the server core; process 1 (the S5 writer's, idle
+        # otherwise) shares the load generator's core.
+        for index, proc in enumerate(self.site.procs):
+            if proc is not None:
+                pin(proc.pid, {SERVER_CORE} if index == 0 else {LOADGEN_CORE})
+
+    @property
+    def processes(self) -> int:
+        return len(self.site.ports)
+
+    def pids(self, indexes: list[int] | None = None) -> list[int]:
+        indexes = list(range(self.processes)) if indexes is None else indexes
+        return [self.site.procs[i].pid for i in indexes if self.site.procs[i] is not None]
+
+    def create_rooms(self, slugs: list[str]) -> None:
+        code = (
+            "from rooms.models import Room;"
+            f"Room.objects.bulk_create([Room(slug=s, name=s) for s in {slugs!r}], ignore_conflicts=True)"
+        )
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.site.env, check=True)
+
+    def ensure_users(self, count: int) -> list[str]:
+        """Cookie headers of `count` signed-in guests (signed in through the real API, once)."""
+        missing = count - len(self._sessions)
+        if missing > 0:
+            base = self.site.url(0)
+            start = len(self._sessions)
+            with ThreadPoolExecutor(8) as pool:
+                sessions = pool.map(lambda i: cookie_header(guest_session(base, f"bench-{i}")), range(start, count))
+                self._sessions.extend(sessions)
+        return self._sessions[:count]
+
+    def ws_url(self, index: int, room: str, after: int | None = None) -> str:
+        query = f"?after={after}" if after is not None else ""
+        return self.site.ws_url(index, f"/ws/rooms/{quote(room)}/{query}")
+
+    def headers(self, index: int, cookie: str) -> dict:
+        return {"Cookie": cookie, "Origin": self.site.url(index)}
+
+    def kill(self, index: int) -> None:
+        self.site.kill(index)
+
+    def restart(self, index: int) -> None:
+        self.site.restart(index)
+        self._pin_all()
+
+    def stop(self) -> None:
+        self.site.stop()
+
+
+class BaselineServer:
+    """The tutorial consumer on Daphne: no auth (guests are not needed), no database."""
+
+    kind = "baseline"
+    processes = 1
+
+    def __init__(self, tmp_path: Path, redis_url: str, *, layer: str = "pubsub", pin_cores: bool = True):
+        self.port = free_port()
+        self.redis_url = redis_url
+        self.layer = layer
+        self.log = tmp_path / f"baseline-{uuid.uuid4().hex[:6]}.log"
+        self.pin_cores = pin_cores and _pinning_possible()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> BaselineServer:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+        env.update(
+            DJANGO_SETTINGS_MODULE="bench.baseline.settings",
+            REDIS_URL=self.redis_url,
+            BASELINE_LAYER=self.layer,
+            PYTHONUNBUFFERED="1",
+        )
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "bench.baseline.asgi:application",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"baseline daphne exited: {self.log.read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("baseline daphne did not start")
+        time.sleep(0.5)  # Django setup happens on the first request; let the import settle
+        if self.pin_cores:
+            pin(self.proc.pid, {SERVER_CORE})
+        return self
+
+    def pids(self, indexes: list[int] | None = None) -> list[int]:
+        return [self.proc.pid] if self.proc is not None else []
+
+    def create_rooms(self, slugs: list[str]) -> None:
+        return None  # tutorial rooms exist by being named
+
+    def ensure_users(self, count: int) -> list[str]:
+        return [""] * count
+
+    def ws_url(self, index: int, room: str, after: int | None = None) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/chat/{quote(room)}/"
+
+    def headers(self, index: int, cookie: str) -> dict:
+        return {"Origin": f"http://127.0.0.1:{self.port}"}
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -1,0 +1,39 @@
+"""The benchmark harness at tiny scale against a live site: it drives the real protocol
+(guest sign-in, room sockets, send → ack → message.new), loses and duplicates nothing, and
+reports what docs/benchmarks.md reads. The full benchmark is `bench/run.py`, never a test."""
+
+import asyncio
+
+import pytest
+
+from bench import scenarios
+from bench.servers import RoomsServer
+
+pytestmark = [pytest.mark.live]
+
+
+@pytest.fixture
+def server(tmp_path, redis_url):
+    rooms = RoomsServer(tmp_path, redis_url, processes=1, pin_cores=False)
+    rooms.start()
+    yield rooms
+    rooms.stop()
+
+
+def test_smoke_run_delivers_every_message_once_and_reports_it(server):
+    report = asyncio.run(scenarios.smoke(server))
+
+    assert report["connections"]["opened"] == 6
+    assert report["messages_sent"] == 20
+    assert report["deliveries_expected"] == 20 * 3
+    assert report["deliveries_received"] == report["deliveries_expected"]
+    assert report["lost"] == 0
+    assert report["duplicated"] == 0
+    assert report["send_errors"] == 0
+    latency = report["latency_ms"]
+    assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"]
+    assert report["ack_ms"]["p50"] > 0
+    server_figures = report["server"]
+    assert len(server_figures["pids"]) == len(server_figures["cpu_s"]) == len(server_figures["rss_mib"]) == 1
+    assert server_figures["rss_mib"][0] > 0
+    assert server_figures["cpu_us_per_delivery"] > 0
