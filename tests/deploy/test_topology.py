@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import psycopg
@@ -24,7 +25,6 @@ from django.conf import settings as django_settings
 
 from tests.conftest import require_service
 from tests.deploy.topology import (
-    DAPHNE_PING_INTERVAL,
     PIN_HEADER,
     WS_CONNECTIONS_PER_CLIENT,
     WS_PROXY_TIMEOUT,
@@ -356,15 +356,22 @@ async def test_open_sockets_per_client_address_are_capped(topology):
 
 
 def test_hammering_the_api_gets_429_from_nginx_and_the_app_stays_healthy(topology):
-    client = requests.Session()
-    statuses = [client.get(topology.origin + "/api/auth/config/", timeout=5) for _ in range(90)]
+    url = topology.origin + "/api/auth/config/"
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: requests.get(url, timeout=10), range(150)))
+    elapsed = time.monotonic() - started
+    allowed = [r for r in statuses if r.status_code == 200]
     limited = [r for r in statuses if r.status_code == 429]
-    # This endpoint has no limit of its own: every 429 is nginx's (burst 40, then 20/s).
-    assert len(limited) >= 30
-    assert {r.status_code for r in statuses} == {200, 429}
+    assert len(allowed) + len(limited) == len(statuses)
+    # This endpoint has no limit of its own: every 429 is nginx's. Past the burst of 40, nginx
+    # lets through 20 requests a second (+2 for the edges of the window).
+    assert limited
+    assert len(allowed) <= 40 + 20 * elapsed + 2
     assert limited[0].json()["error"]["code"] == "rate_limited"
     assert limited[0].headers["Retry-After"] == "1"
 
+    client = requests.Session()
     assert requests.get(topology.origin + "/health/", timeout=5).status_code == 200
     deadline = time.monotonic() + 5
     while client.get(topology.origin + "/api/auth/config/", timeout=5).status_code != 200:
