@@ -38,11 +38,18 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _sources_mtime() -> float:
+    files = [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    files += [FRONTEND / name for name in ("index.html", "package-lock.json", "vite.config.ts")]
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
 @pytest.fixture(scope="session")
 def frontend_build() -> Path:
-    """The site serves frontend/dist; build it when a checkout has not yet."""
+    """The site serves frontend/dist; (re)build it when it is missing or older than its sources,
+    so a browser test never passes or fails against yesterday's bundle."""
     manifest = FRONTEND / "dist" / ".vite" / "manifest.json"
-    if not manifest.exists():
+    if not manifest.exists() or manifest.stat().st_mtime < _sources_mtime():
         npm = shutil.which("npm")
         if npm is None:
             _unavailable("frontend/dist is not built and npm is not installed")

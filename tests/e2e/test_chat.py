@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -119,9 +121,17 @@ def test_phone_layout_of_a_room(person):
     page.screenshot(path=str(ARTIFACTS / "room-390x844.png"))
 
 
-def test_unknown_room_leads_back_to_the_list_and_sign_out_ends_the_session(person, site):
+def test_room_addresses_unknown_rooms_and_sign_out(person, site):
     mina = person("Mina")
     page = mina.page
+    # Django serves the app at /rooms/<slug>/ too: such a link opens that room.
+    page.goto(site.url() + "/rooms/tech/")
+    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-status", "connected")
+    expect(page.get_by_test_id("room-title")).not_to_have_text("…")
+    expect(page).to_have_title(re.compile(r". · Rooms$"))
+    page.get_by_test_id("leave-room").click()
+    expect(page.get_by_test_id("room-list")).to_be_visible()
+
     page.goto(site.url() + "/#/rooms/no-such-room")
     expect(page.get_by_test_id("room-list")).to_be_visible()
     expect(page.get_by_text("This room does not exist.")).to_be_visible()

@@ -9,4 +9,10 @@ describe('parseRoute', () => {
     expect(parseRoute('')).toEqual({ name: 'rooms' });
     expect(parseRoute('#/elsewhere')).toEqual({ name: 'rooms' });
   });
+
+  it('starts in the room of a /rooms/<slug>/ page until the hash points elsewhere', () => {
+    expect(parseRoute('', '/rooms/tech/')).toEqual({ name: 'room', slug: 'tech' });
+    expect(parseRoute('#/', '/rooms/tech/')).toEqual({ name: 'rooms' });
+    expect(parseRoute('#/rooms/music-movies', '/rooms/tech/')).toEqual({ name: 'room', slug: 'music-movies' });
+  });
 });
