@@ -17,8 +17,9 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: run test setup frontend static migrate services test-python test-frontend lint clean
 
+# The same Daphne flags as production (frame limits, pings, graceful stop): deploy/daphne/run.sh.
 run: setup migrate
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) chatsite.asgi:application
+	DAPHNE_BIND=127.0.0.1 DAPHNE_PORT=$(PORT) PYTHON=$(BIN)/python deploy/daphne/run.sh
 
 setup: $(VENV)/.installed frontend static
 

@@ -197,8 +197,12 @@ CSRF_FAILURE_VIEW = "rooms.api.errors.csrf_failure"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_HTTPONLY = True
 # Lax: the session rides along on top-level navigation (the Google redirect back to us needs
-# it) but not on cross-site POSTs or cross-site WebSocket handshakes.
-SESSION_COOKIE_SAMESITE = "Lax"
+# it) but not on cross-site POSTs or cross-site WebSocket handshakes. A front end on another
+# *site* (not just another subdomain) needs "None", which browsers only honour over HTTPS.
+SESSION_COOKIE_SAMESITE = env_str("SESSION_COOKIE_SAMESITE", "Lax")
+CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
+if SESSION_COOKIE_SAMESITE not in ("Lax", "Strict", "None"):
+    raise ImproperlyConfigured("SESSION_COOKIE_SAMESITE must be Lax, Strict or None.")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=60)
 
 if not DEBUG:

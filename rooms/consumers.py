@@ -25,7 +25,9 @@ CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_ROOM = 4404
 CLOSE_TOO_MANY_CONNECTIONS = 4429
-CLOSE_FRAME_TOO_BIG = 1009
+# Daphne's own frame limit closes with 1009 (deploy/daphne/run.sh); an application may only
+# close with 1000 or 3000-4999, so the app's own check uses the 4xxx twin of HTTP 413.
+CLOSE_FRAME_TOO_BIG = 4413
 
 
 class RoomConsumer(AsyncWebsocketConsumer):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from rooms.api import views
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("rooms/<slug:slug>/", views.RoomDetailView.as_view(), name="room-detail"),
     path("rooms/<slug:slug>/messages/", views.MessageListView.as_view(), name="message-list"),
     path("rooms/<slug:slug>/messages/<int:message_id>/", views.MessageDetailView.as_view(), name="message-detail"),
+    # Anything else under /api/ answers in the API's error shape, not with an HTML page.
+    re_path(r"^[\s\S]*$", views.not_found, name="api-not-found"),
 ]

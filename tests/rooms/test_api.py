@@ -331,3 +331,10 @@ def test_health_names_the_part_that_is_down(settings):
     response = Client().get("/health/")
     assert response.status_code == 503
     assert response.json()["channel_layer"] == "down" and response.json()["database"] == "ok"
+
+
+def test_unknown_api_paths_answer_in_the_error_shape(api):
+    for path in ("/api/nope/", "/api/rooms/a%0Ab/messages/1/"):
+        response = api.get(path)
+        assert response.status_code == 404 and response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "not_found"

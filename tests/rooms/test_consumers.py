@@ -189,10 +189,10 @@ async def test_binary_frames_are_refused_with_an_error(connect, user, room):
     assert (await frame_of_type(socket, "error"))["code"] == "binary_unsupported"
 
 
-async def test_a_frame_over_64_kib_closes_with_1009(connect, user, room):
+async def test_a_frame_over_64_kib_closes_with_4413(connect, user, room):
     socket, _ = await joined(connect, user)
     await send(socket, {"type": "send", "body": "x" * 70_000, "client_id": "big"})
-    assert await closed_with(socket) == 1009
+    assert await closed_with(socket) == 4413
 
 
 # --- Presence, typing, ping --------------------------------------------------------------
