@@ -9,6 +9,8 @@ export interface AuthConfig {
 
 export function createAuthApi(api: ApiClient) {
   return {
+    /** Sets the csrftoken cookie and remembers the token before anything is written. */
+    prepare: () => api.refreshCsrf(),
     config: () => api.get<AuthConfig>('/api/auth/config/'),
     me: () => api.get<User>('/api/me/'),
     async guest(displayName: string): Promise<User> {

@@ -21,7 +21,7 @@ export function useAuth(authApi: AuthApi) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const config = await authApi.config();
+        const [config] = await Promise.all([authApi.config(), authApi.prepare()]);
         let user: User | null = null;
         try {
           user = await authApi.me();
