@@ -27,6 +27,10 @@ export interface ApiClient {
   del(path: string): Promise<void>;
   /** Fetches a fresh CSRF token; Django rotates it on sign-in, so call it again after. */
   refreshCsrf(): Promise<void>;
+  /** The current CSRF token, for a plain HTML form that posts to the backend. */
+  csrfToken(): Promise<string>;
+  /** An absolute URL on the backend, for a form's action. */
+  url(path: string): string;
 }
 
 type FetchFn = typeof fetch;
@@ -86,6 +90,12 @@ export function createApiClient(baseUrl: string, fetchImpl: FetchFn = (...a) => 
     patch: (path, body) => request('PATCH', path, body ?? {}),
     del: (path) => request('DELETE', path),
     refreshCsrf,
+    async csrfToken() {
+      if (csrfLoading) await csrfLoading;
+      if (csrfToken === null) await refreshCsrf();
+      return csrfToken ?? '';
+    },
+    url: (path) => baseUrl + path,
   };
 }
 

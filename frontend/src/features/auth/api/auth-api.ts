@@ -19,6 +19,10 @@ export function createAuthApi(api: ApiClient) {
       await api.refreshCsrf();
       return user;
     },
+    /** Google sign-in starts with a form POST (a GET is refused, so no other site can start one). */
+    async googleForm(loginPath: string): Promise<{ action: string; csrfToken: string }> {
+      return { action: api.url(loginPath), csrfToken: await api.csrfToken() };
+    },
     async logout(): Promise<void> {
       await api.post<void>('/api/auth/logout/');
       await api.refreshCsrf();

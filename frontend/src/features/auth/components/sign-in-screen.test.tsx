@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -17,7 +17,8 @@ const config = (c: Partial<AuthConfig>): AuthConfig => ({
 
 function renderWith(c: Partial<AuthConfig>, guest = vi.fn(async () => me)) {
   const onSignedIn = vi.fn();
-  render(<SignInScreen config={config(c)} authApi={{ guest } as unknown as AuthApi} onSignedIn={onSignedIn} />);
+  const googleForm = vi.fn(async (path: string) => ({ action: `http://api.test${path}`, csrfToken: 'tok-1' }));
+  render(<SignInScreen config={config(c)} authApi={{ guest, googleForm } as unknown as AuthApi} onSignedIn={onSignedIn} />);
   return { onSignedIn, guest };
 }
 
@@ -27,12 +28,17 @@ describe('SignInScreen', () => {
     await userEvent.type(screen.getByLabelText('Display name'), '  Mina  {Enter}');
     expect(guest).toHaveBeenCalledWith('Mina');
     expect(onSignedIn).toHaveBeenCalledWith(me);
-    expect(screen.queryByRole('link', { name: /Google/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Google/ })).toBeNull();
   });
 
-  it('offers Google when the server enables it', () => {
+  it('offers Google as a CSRF-protected form POST when the server enables it', async () => {
     renderWith({ google_enabled: true, google_login_url: '/auth/login/google-oauth2/' });
-    expect(screen.getByRole('link', { name: /Sign in with Google/ })).toHaveAttribute('href', '/auth/login/google-oauth2/');
+    const button = screen.getByRole('button', { name: /Sign in with Google/ });
+    await waitFor(() => expect(button).toBeEnabled());
+    const form = button.closest('form');
+    expect(form).toHaveAttribute('method', 'post');
+    expect(form).toHaveAttribute('action', 'http://api.test/auth/login/google-oauth2/');
+    expect(form?.querySelector('input[name="csrfmiddlewaretoken"]')).toHaveValue('tok-1');
   });
 
   it('says so clearly when no way to sign in is enabled', () => {

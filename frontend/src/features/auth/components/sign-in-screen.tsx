@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { FormEvent } from 'react';
 
 import { AppHeader } from '@/components/app-header';
@@ -72,12 +72,7 @@ export function SignInScreen({ config, authApi, onSignedIn, notice }: Props) {
             </form>
           ) : null}
           {config.guest_enabled && googleUrl ? <div className="sign-in__or">{t('signin.or')}</div> : null}
-          {googleUrl ? (
-            <a className="button button--google" href={googleUrl} data-testid="google-signin">
-              <span aria-hidden="true" className="google-g">G</span>
-              {t('signin.google')}
-            </a>
-          ) : null}
+          {googleUrl ? <GoogleSignIn loginPath={googleUrl} authApi={authApi} /> : null}
           {!config.guest_enabled && !googleUrl ? (
             <p className="banner banner--warn" role="alert" data-testid="signin-unavailable">
               {t('signin.none')}
@@ -91,5 +86,26 @@ export function SignInScreen({ config, authApi, onSignedIn, notice }: Props) {
         </div>
       </main>
     </div>
+  );
+}
+
+/** A real form POST with Django's CSRF token: the browser leaves for Google and comes back signed in. */
+function GoogleSignIn({ loginPath, authApi }: { loginPath: string; authApi: AuthApi }) {
+  const [form, setForm] = useState<{ action: string; csrfToken: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    void authApi.googleForm(loginPath).then((f) => live && setForm(f));
+    return () => {
+      live = false;
+    };
+  }, [authApi, loginPath]);
+  return (
+    <form method="post" action={form?.action ?? loginPath} className="sign-in__google">
+      <input type="hidden" name="csrfmiddlewaretoken" value={form?.csrfToken ?? ''} />
+      <button type="submit" className="button button--google" data-testid="google-signin" disabled={!form}>
+        <span aria-hidden="true" className="google-g">G</span>
+        {t('signin.google')}
+      </button>
+    </form>
   );
 }

@@ -84,12 +84,29 @@ export function initialChatState(you: User): ChatState {
   };
 }
 
-export function lastMessageId(state: ChatState): number | null {
-  return state.messages.at(-1)?.id ?? null;
+/**
+ * The newest message with nothing missing before it (back to the oldest one loaded). Not simply
+ * the newest message held: after a lost live frame the client can hold later ones — its own
+ * acks, say — beyond the hole, and catching up after those would never fill it.
+ */
+function lastContiguous(state: ChatState): Message | undefined {
+  const messages = state.messages;
+  let last = messages[0];
+  for (const next of messages.slice(1)) {
+    if (!last || next.seq !== last.seq + 1) break;
+    last = next;
+  }
+  return last;
 }
 
+/** Where catch-up (`?after=`) resumes. */
+export function lastMessageId(state: ChatState): number | null {
+  return lastContiguous(state)?.id ?? null;
+}
+
+/** The room position the client holds everything up to. */
 export function lastSeq(state: ChatState): number {
-  return state.messages.at(-1)?.seq ?? 0;
+  return lastContiguous(state)?.seq ?? 0;
 }
 
 /** Prefers the copy that has seen more of the message's life: deleted beats edited beats new. */

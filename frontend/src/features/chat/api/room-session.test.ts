@@ -116,6 +116,21 @@ describe('RoomSession over the WebSocket', () => {
     expect(api.after).toHaveBeenCalledWith('general', 10);
   });
 
+  it('fills a hole left behind its own acked message', async () => {
+    // The live frame for seq 2 was lost; the ack for our own seq 3 arrives first.
+    const api = fakeApi({
+      after: vi.fn(async () => ({ messages: [message(11, 2), own(12, 3, 'c1')], has_more: false })),
+    });
+    const { server, session } = setup(api);
+    server.hello({ messages: [message(10, 1)] });
+    session.send('hi');
+    server.emit({ type: 'ack', client_id: 'c1', message: own(12, 3, 'c1') });
+    await vi.waitFor(() => expect(session.state.messages.map((m) => m.id)).toEqual([10, 11, 12]));
+    expect(api.after).toHaveBeenCalledWith('general', 10);
+    server.emit({ type: 'pong', last_seq: 3 });
+    expect(api.after).toHaveBeenCalledTimes(1);
+  });
+
   it('catches up when a pong reports a higher last_seq than held', async () => {
     const api = fakeApi({ after: vi.fn(async () => ({ messages: [message(11, 2)], has_more: false })) });
     const { server, session } = setup(api);
@@ -159,7 +174,10 @@ describe('RoomSession in HTTP mode', () => {
   }
 
   it('loads the room over REST, sends with POST and polls ?after=', async () => {
-    const api = fakeApi({ latest: vi.fn(async () => ({ messages: [message(5, 1)], has_more: true })) });
+    const api = fakeApi({
+      latest: vi.fn(async () => ({ messages: [message(5, 1)], has_more: true })),
+      send: vi.fn(async (_slug: string, body: string, clientId: string) => own(100, 2, clientId, body)),
+    });
     const { server, session } = setup(api);
     failThreeTimes(server);
     expect(session.socket.getState().status).toBe('http');
