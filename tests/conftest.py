@@ -154,3 +154,11 @@ def connect():
     yield open_socket
     for communicator in opened:
         communicator.stop(exceptions=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Numbers that tests record for people (the soak's counts and memory), shown after the run."""
+    for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed"):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "soak":
+                terminalreporter.write_line(f"soak report ({report.nodeid}): {value}")

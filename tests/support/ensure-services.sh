@@ -19,6 +19,8 @@ apt_install() {
 
 # --- Chromium (browser tests) and nginx (topology test) ---
 command -v chromium >/dev/null || apt_install chromium
+# Korean UI text and the seeded room names render as boxes in screenshots without a CJK font.
+[ -d /usr/share/fonts/opentype/noto ] || apt_install fonts-noto-cjk
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
 
 # --- Redis ---
