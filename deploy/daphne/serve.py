@@ -12,6 +12,9 @@ A second SIGTERM or SIGINT stops at once.
 It also makes Daphne close a socket that breaks a WebSocket rule (a frame over
 --websocket-max-message-size, say) with a close frame carrying the code (1009 for that one),
 as docs/protocol.md promises, instead of dropping the TCP connection (seen as 1006).
+
+And it bounds what a client that stops reading can cost: past DAPHNE_SEND_BUFFER_BYTES
+(1 MiB) waiting to be written to it, its socket is closed with 4408 (BoundedWebSocketProtocol).
 """
 
 import logging
@@ -29,6 +32,41 @@ logger = logging.getLogger("rooms.daphne")
 
 SERVICE_RESTART = 1012  # RFC 6455 registry: "the server is restarting; reconnect"
 POLL_SECONDS = 0.05
+CLOSE_TOO_SLOW = 4408  # docs/protocol.md
+SLOW_CLOSE_GRACE_SECONDS = 2.0
+
+
+class BoundedWebSocketProtocol(WebSocketProtocol):
+    """Twisted queues whatever the app sends without a bound, so a client that stops reading
+    would grow the process by every frame of its room. Past DAPHNE_SEND_BUFFER_BYTES unsent,
+    the socket is closed with 4408 and, if the client does not take even the close frame,
+    dropped: its memory is freed and its disconnect runs like any other."""
+
+    slow_closing = False
+
+    def unsent_bytes(self) -> int:
+        transport = self.transport
+        # Twisted's FileDescriptor keeps what the kernel has not taken in these three fields.
+        return (
+            len(getattr(transport, "dataBuffer", b""))
+            - getattr(transport, "offset", 0)
+            + getattr(transport, "_tempDataLen", 0)
+        )
+
+    def serverSend(self, content, binary=False):
+        if self.slow_closing:
+            return
+        if self.unsent_bytes() > self.factory.send_buffer_limit:
+            self.slow_closing = True
+            logger.warning("closing a slow client %s: %d bytes unsent", self.client_addr, self.unsent_bytes())
+            self.sendClose(code=CLOSE_TOO_SLOW, reason="too slow: not reading")
+            reactor.callLater(SLOW_CLOSE_GRACE_SECONDS, self._drop_if_open)
+            return
+        super().serverSend(content, binary)
+
+    def _drop_if_open(self):
+        if self.state != self.STATE_CLOSED:
+            self.dropConnection(abort=True)
 
 
 class DrainingServer(Server):
@@ -49,6 +87,8 @@ class DrainingServer(Server):
 
     def ws_factory_options(self):
         self.ws_factory.setProtocolOptions(failByDrop=False)
+        self.ws_factory.protocol = BoundedWebSocketProtocol
+        self.ws_factory.send_buffer_limit = int(os.environ.get("DAPHNE_SEND_BUFFER_BYTES") or 1024 * 1024)
 
     def listen_success(self, port):
         super().listen_success(port)

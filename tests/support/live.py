@@ -60,6 +60,7 @@ class LiveSite:
         env: dict | None = None,
         database_admin_url: str | None = None,
         database_url_rewrite=None,
+        production_server: bool = False,
     ):
         """`database_admin_url` picks the server to create the database on (default: the
         DATABASE_URL of the test run); `database_url_rewrite` changes the URL the site uses
@@ -67,6 +68,8 @@ class LiveSite:
         self.tmp_path = tmp_path
         self.database_admin_url = database_admin_url
         self.database_url_rewrite = database_url_rewrite
+        # deploy/daphne/serve.py (graceful stop, bounded send buffers) instead of plain Daphne.
+        self.production_server = production_server
         self.ports = [free_port() for _ in range(processes)]
         self.redis_url = redis_url
         self.extra_env = env or {}
@@ -106,11 +109,11 @@ class LiveSite:
 
     def _spawn(self, index: int) -> None:
         log = open(self.logs[index], "ab")
+        server = [str(ROOT / "deploy" / "daphne" / "serve.py")] if self.production_server else ["-m", "daphne"]
         self.procs[index] = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "daphne",
+                *server,
                 "-b",
                 "127.0.0.1",
                 "-p",

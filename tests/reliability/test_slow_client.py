@@ -1,0 +1,89 @@
+"""A client that stops reading must not cost the server unbounded memory, nor slow the room.
+The production server (deploy/daphne/serve.py) closes it with 4408 once DAPHNE_SEND_BUFFER_BYTES
+are waiting for it, frees what it held, and runs its disconnect."""
+
+import asyncio
+import base64
+import os
+import socket
+import time
+
+import pytest
+
+from tests.reliability.test_soak import rss_kib
+from tests.support.live import LiveSite, cookie_header, guest_session
+from tests.support.room_client import RoomClient
+
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
+
+SEND_BUFFER_LIMIT = 256 * 1024
+BODY = "slow " * 790  # about 4 KB a message
+
+
+def open_non_reading_socket(site, session) -> socket.socket:
+    """A real WebSocket handshake on a socket with a tiny receive window, then never read again."""
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", site.ports[0]))
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall(
+        (
+            "GET /ws/rooms/general/ HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{site.ports[0]}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: {site.url()}\r\nCookie: {cookie_header(session)}\r\n\r\n"
+        ).encode()
+    )
+    assert raw.recv(12) == b"HTTP/1.1 101"
+    return raw
+
+
+def online_count(site, session) -> int:
+    rooms = session.get(site.url() + "/api/rooms/", timeout=10).json()["rooms"]
+    return next(room["online_count"] for room in rooms if room["slug"] == "general")
+
+
+async def test_a_client_that_stops_reading_is_closed_and_costs_bounded_memory(tmp_path, redis_url):
+    site = LiveSite(
+        tmp_path,
+        redis_url=redis_url,
+        production_server=True,
+        env={
+            "DAPHNE_SEND_BUFFER_BYTES": str(SEND_BUFFER_LIMIT),
+            "SEND_RATE_BURST": "100000",
+            "SEND_RATE_COUNT": "100000",
+        },
+    ).start()
+    sleeper_session = guest_session(site.url(), "Sleeper")
+    sleeper = open_non_reading_socket(site, sleeper_session)
+    talker = RoomClient(site.url(), guest_session(site.url(), "Talker"))
+    try:
+        await talker.connect()
+        assert online_count(site, sleeper_session) == 2
+        memory_before = rss_kib(site.procs[0].pid)
+
+        # About 8 MB for the sleeper: far past the kernel's socket buffers and the limit.
+        sent_at = {}
+        for i in range(2000):
+            sent_at[await talker.send(f"{i} {BODY}")] = time.monotonic()
+            if i % 100 == 99:
+                await talker.pump(0.05)
+        deadline = time.monotonic() + 60
+        while len(talker.acks) < len(sent_at):
+            assert time.monotonic() < deadline, f"only {len(talker.acks)} of {len(sent_at)} acked"
+            await talker.pump(0.5)
+
+        log = site.logs[0].read_text(errors="replace")
+        assert "closing a slow client" in log
+        deadline = time.monotonic() + 20
+        while online_count(site, sleeper_session) != 1:  # the sleeper's disconnect ran
+            assert time.monotonic() < deadline, "the slow client was never disconnected"
+            await asyncio.sleep(0.5)
+        growth_kib = rss_kib(site.procs[0].pid) - memory_before
+        assert growth_kib < 48 * 1024, f"server grew {growth_kib} KiB for a client that does not read"
+        # The talker, who reads, got every message of its own.
+        assert len({m["id"] for m in talker.messages.values()}) >= len(sent_at)
+    finally:
+        sleeper.close()
+        await talker.close()
+        site.stop()
