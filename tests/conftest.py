@@ -34,10 +34,8 @@ def _fresh_state():
     reset_state()
 
 
-@pytest.fixture
-def redis_url(settings):
-    """Point the channel layer and the presence/rate-limit state at the real Redis, with
-    keys under a prefix of this test's own."""
+def reachable_redis_url() -> str:
+    """The suite's Redis (REDIS_URL), answering a PING, or a skip (a failure under CI)."""
     url = django_settings.TEST_REDIS_URL
     if not url:
         require_service("REDIS_URL is not set")
@@ -45,6 +43,29 @@ def redis_url(settings):
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
         require_service(f"Redis at {url} is unreachable: {error}")
+    return url
+
+
+def reachable_postgres_url() -> str:
+    """PostgreSQL whatever database the run uses: the run's DATABASE_URL when it is one, else
+    TEST_POSTGRES_URL (set by the Makefile) or the local server."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL") or ""
+    if not url.startswith("postgres"):
+        url = os.environ.get("TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/test"
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as error:
+        require_service(f"PostgreSQL at {url} is unreachable: {error}")
+    return url
+
+
+@pytest.fixture
+def redis_url(settings):
+    """Point the channel layer and the presence/rate-limit state at the real Redis, with
+    keys under a prefix of this test's own."""
+    url = reachable_redis_url()
     prefix = f"test:{uuid.uuid4().hex[:12]}:"
     settings.REDIS_URL = url
     settings.ROOMS = {**settings.ROOMS, "STATE_KEY_PREFIX": prefix}
@@ -64,15 +85,7 @@ def redis_url(settings):
 
 @pytest.fixture
 def postgres_url() -> str:
-    """The PostgreSQL server for tests that need one whatever database the run uses."""
-    import psycopg
-
-    url = os.environ.get("TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/test"
-    try:
-        psycopg.connect(url, connect_timeout=3).close()
-    except psycopg.Error as error:
-        require_service(f"PostgreSQL at {url} is unreachable: {error}")
-    return url
+    return reachable_postgres_url()
 
 
 @pytest.fixture

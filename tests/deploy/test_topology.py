@@ -16,14 +16,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
-import psycopg
 import pytest
-import redis
 import requests
 import websockets
-from django.conf import settings as django_settings
 
-from tests.conftest import require_service
+from tests.conftest import reachable_postgres_url, reachable_redis_url, require_service
 from tests.deploy.topology import (
     PIN_HEADER,
     WS_CONNECTIONS_PER_CLIENT,
@@ -34,35 +31,12 @@ from tests.deploy.topology import (
     nginx_binary,
 )
 from tests.support.live import ROOT, cookie_header, guest_session
+from tests.support.wsclient import frame_of_type, message_where
 
 pytestmark = [pytest.mark.live]
 
-POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 STATIC_ROOT = ROOT / "staticfiles"
 DRAIN_SECONDS = 5
-
-
-def postgres_url() -> str:
-    """PostgreSQL in both runs of the suite: the DATABASE_URL of the run when it is one, else
-    the local server."""
-    url = os.environ.get("DATABASE_URL") or ""
-    url = url if url.startswith("postgres") else POSTGRES_URL
-    try:
-        psycopg.connect(url, connect_timeout=3).close()
-    except psycopg.Error as error:
-        require_service(f"PostgreSQL at {url} is unreachable: {error}")
-    return url
-
-
-def redis_url() -> str:
-    url = django_settings.TEST_REDIS_URL
-    if not url:
-        require_service("REDIS_URL is not set")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        require_service(f"Redis at {url} is unreachable: {error}")
-    return url
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +45,7 @@ def topology(tmp_path_factory):
         require_service("nginx is not installed (tests/support/ensure-services.sh installs it)")
     if not (STATIC_ROOT / "admin" / "css" / "base.css").exists():
         pytest.fail("staticfiles/ is empty: run `make static` (make test does) before this test")
-    database, channel_redis = postgres_url(), redis_url()
+    database, channel_redis = reachable_postgres_url(), reachable_redis_url()
     tmp = tmp_path_factory.mktemp("topology")
     certs = make_certificates(tmp)
     site = DeployedSite(
@@ -131,23 +105,6 @@ class Topology:
         return next(room["online_count"] for room in rooms if room["slug"] == slug)
 
 
-async def next_of_type(socket_, frame_type, timeout=5):
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await socket_.recv())
-            if frame["type"] == frame_type:
-                return frame
-
-
-async def receive_message(socket_, message_id, timeout=5):
-    """Wait for one message's `message.new` (senders get their own too)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await socket_.recv())
-            if frame["type"] == "message.new" and frame["message"]["id"] == message_id:
-                return frame["message"]
-
-
 async def send_message(socket_, body, others=None):
     """Send and wait for the ack: the message is then stored. Frames that arrive meanwhile go
     to `others`."""
@@ -172,9 +129,9 @@ async def test_clients_pinned_to_different_processes_talk_both_ways_and_agree_on
     assert {user["display_name"] for user in hello["online"]} >= {"Mina", "Jun"}
 
     sent = await send_message(on_first, "over nginx, from process 0")
-    assert (await receive_message(on_second, sent["id"]))["body"] == "over nginx, from process 0"
+    assert (await message_where(on_second, lambda m: m["id"] == sent["id"]))["body"] == "over nginx, from process 0"
     sent = await send_message(on_second, "and back, from process 1")
-    assert (await receive_message(on_first, sent["id"]))["body"] == "and back, from process 1"
+    assert (await message_where(on_first, lambda m: m["id"] == sent["id"]))["body"] == "and back, from process 1"
 
     # Each process answers for the other's user: the presence lives in Redis, not in a process.
     counts = {
@@ -319,7 +276,7 @@ async def test_an_idle_socket_outlives_the_proxy_read_timeout(topology):
     idle, _ = await topology.open_room(session, ping_interval=None)
     await asyncio.sleep(WS_PROXY_TIMEOUT + 1.5)
     await idle.send(json.dumps({"type": "ping"}))
-    assert (await next_of_type(idle, "pong"))["type"] == "pong"
+    assert (await frame_of_type(idle, "pong"))["type"] == "pong"
     await idle.close()
     assert "timed out" not in topology.nginx.error_log()
 
@@ -328,7 +285,7 @@ async def test_frames_over_the_app_limit_are_refused_with_1009_and_the_limit_its
     session = topology.guest("Sizes")
     socket_, _ = await topology.open_room(session)
     await socket_.send("x" * 65536)  # at the limit: reaches the app, which answers
-    assert (await next_of_type(socket_, "error"))["code"] == "invalid_json"
+    assert (await frame_of_type(socket_, "error"))["code"] == "invalid_json"
     await socket_.send("x" * 65537)
     with pytest.raises(websockets.ConnectionClosed) as closed:
         async with asyncio.timeout(5):
@@ -453,6 +410,6 @@ async def test_sigterm_moves_a_processs_clients_to_the_other_without_losing_a_me
     assert set(sent_ids) <= received
 
     sent = await send_message(moved, "from the survivor")
-    assert (await receive_message(sender, sent["id"]))["author"]["id"] == jun_id
+    assert (await message_where(sender, lambda m: m["id"] == sent["id"]))["author"]["id"] == jun_id
     await sender.close()
     await moved.close()

@@ -10,6 +10,7 @@ import requests
 import websockets
 
 from tests.support.live import LiveSite, cookie_header, guest_session
+from tests.support.wsclient import frame_of_type, message_where
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -34,22 +35,6 @@ async def open_room(site, index, session, slug="general"):
     return socket
 
 
-async def frame_of_type(socket, frame_type, timeout=10):
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await socket.recv())
-            if frame["type"] == frame_type:
-                return frame
-
-
-async def message_with_body(socket, body, timeout=10):
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await socket.recv())
-            if frame["type"] == "message.new" and frame["message"]["body"] == body:
-                return frame["message"]
-
-
 async def frames_before_pong(socket, frame_type, timeout=10):
     frames = []
     async with asyncio.timeout(timeout):
@@ -71,9 +56,9 @@ async def test_messages_and_presence_cross_processes_and_a_killed_process_expire
     on_second = await open_room(site, 1, jun)
 
     await on_first.send(json.dumps({"type": "send", "body": "from process 0", "client_id": "p0"}))
-    assert (await message_with_body(on_second, "from process 0"))["author"]["display_name"] == "Mina"
+    assert (await message_where(on_second, lambda m: m["body"] == "from process 0"))["author"]["display_name"] == "Mina"
     await on_second.send(json.dumps({"type": "send", "body": "from process 1", "client_id": "p1"}))
-    assert (await message_with_body(on_first, "from process 1"))["author"]["display_name"] == "Jun"
+    assert (await message_where(on_first, lambda m: m["body"] == "from process 1"))["author"]["display_name"] == "Jun"
 
     assert online_count(site, 0, mina) == online_count(site, 1, jun) == 2
 
