@@ -21,6 +21,7 @@ apt_install() {
 command -v chromium >/dev/null || apt_install chromium
 # Korean UI text and the seeded room names render as boxes in screenshots without a CJK font.
 [ -d /usr/share/fonts/opentype/noto ] || apt_install fonts-noto-cjk
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_install fonts-noto-color-emoji
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
 
 # --- Redis ---
