@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from rooms import realtime
+from rooms import realtime, services
 from rooms.models import Message, Room, User
 
 
@@ -61,4 +61,6 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark deleted (keeps their place in the room)")
     def soft_delete(self, request, queryset):
-        queryset.update(deleted=True)
+        # Through the service, so open rooms see the deletion live like any other.
+        for message in queryset.filter(deleted=False).select_related("room", "author"):
+            services.message_delete(message=message, actor=request.user)
