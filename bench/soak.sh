@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 export SOAK_SECONDS=${1:-900}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
-exec .venv/bin/pytest tests/reliability/test_soak.py -m soak -q -p no:cacheprovider --timeout=$((SOAK_SECONDS + 300))
+exec .venv/bin/pytest tests/reliability/test_soak.py -m soak -q -p no:cacheprovider

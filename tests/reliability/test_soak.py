@@ -14,7 +14,13 @@ from tests.reliability.test_faults import settle, stored_ids
 from tests.support.live import LiveSite, guest_session
 from tests.support.room_client import RoomClient
 
-pytestmark = [pytest.mark.live, pytest.mark.soak, pytest.mark.django_db(transaction=True)]
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "120"))
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.soak,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(SOAK_SECONDS + 240),  # start-up and the final catch-up on top of the soak
+]
 
 CLIENTS = 12
 MEMORY_GROWTH_LIMIT_KIB = 64 * 1024
@@ -26,7 +32,7 @@ def rss_kib(pid: int) -> int:
 
 
 async def test_mixed_traffic_soak_loses_and_duplicates_nothing(tmp_path, redis_url, record_property):
-    seconds = float(os.environ.get("SOAK_SECONDS", "120"))
+    seconds = SOAK_SECONDS
     site = LiveSite(
         tmp_path, processes=2, redis_url=redis_url, env={"SEND_RATE_BURST": "1000", "SEND_RATE_COUNT": "1000"}
     ).start()
