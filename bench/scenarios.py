@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -44,9 +45,10 @@ async def _populate(server, kind: str, rooms: int, members: int, *, prefix: str,
 
 
 def _profile_start(pid: int, seconds: float, out: Path) -> subprocess.Popen:
+    beside = Path(sys.executable).parent / "py-spy"  # the venv's, from bench/requirements.txt
     return subprocess.Popen(
         [
-            "py-spy",
+            str(beside) if beside.exists() else "py-spy",
             "record",
             "--pid",
             str(pid),
@@ -342,12 +344,13 @@ async def reconnect_storm(
         "caught_up": done is not None,
         "time_to_all_caught_up_s": round(done - killed, 2) if done else None,
         "after_server_healthy_s": round(done - healthy, 2) if done else None,
+        # Stored messages some client still did not hold when the scenario gave up (0 if caught up).
         "lost": missing(),
         "duplicated": stats["duplicated"],
         "resync": stats["resync"],
         "failed_attempts": stats["failed_attempts"],
         "failures": stats["failures"],
-        "server_rss_mib": [round(r / 2**20, 1) for r in meter.rss()],
+        "server_rss_mib": [round(r / 2**20, 1) for r in ServerMeter(server.pids([0])).rss()],  # the new process
     }
 
 
