@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import orjson
 import redis
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -34,6 +35,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
     room_id: int | None = None
     joined = False
     expiry_timer: asyncio.TimerHandle | None = None
+
+    async def dispatch(self, message):
+        """Channels' dispatch minus the `aclose_old_connections()` it awaits before every event:
+        that is a hop onto the one shared sync thread for each delivered frame, queueing fan-out
+        behind every database write in the process. This consumer touches the database only
+        through `database_sync_to_async`, which closes stale connections around each call."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Socket handlers ------------------------------------------------------------------
 

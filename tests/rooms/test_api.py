@@ -338,3 +338,16 @@ def test_unknown_api_paths_answer_in_the_error_shape(api):
         response = api.get(path)
         assert response.status_code == 404 and response["Content-Type"] == "application/json"
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_hand_built_frames_match_the_documented_serializers(room, user):
+    from rooms.serializers import AuthorSerializer, MessageSerializer, author_data, message_data
+
+    message = store(room, user, 1)[0]
+    services.message_edit(message=message, actor=user, body="edited")
+    message.refresh_from_db()
+    assert message_data(message) == MessageSerializer(message).data
+    assert author_data(user) == AuthorSerializer(user).data
+    services.message_delete(message=message, actor=user)
+    message.refresh_from_db()
+    assert message_data(message) == MessageSerializer(message).data
