@@ -104,29 +104,20 @@ REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)
 
 if REDIS_URL is None:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-elif CHANNEL_LAYER_BACKEND == "pubsub":
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
-                "prefix": f"{REDIS_PREFIX}asgi",
-            },
-        }
-    }
-elif CHANNEL_LAYER_BACKEND == "core":
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
-                "prefix": f"{REDIS_PREFIX}asgi",
-                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000, minimum=1),
-            },
-        }
-    }
 else:
-    raise ImproperlyConfigured("CHANNEL_LAYER_BACKEND must be 'pubsub' or 'core'.")
+    _redis_layer = {
+        "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+        "prefix": f"{REDIS_PREFIX}asgi",
+    }
+    if CHANNEL_LAYER_BACKEND == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": _redis_layer}
+        }
+    elif CHANNEL_LAYER_BACKEND == "core":
+        _redis_layer["capacity"] = env_int("CHANNEL_LAYER_CAPACITY", 1000, minimum=1)
+        CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": _redis_layer}}
+    else:
+        raise ImproperlyConfigured("CHANNEL_LAYER_BACKEND must be 'pubsub' or 'core'.")
 
 # --- Chat rules -------------------------------------------------------------------------
 ROOMS = {

@@ -20,13 +20,12 @@ import sys
 import time
 from pathlib import Path
 
-import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.support.live import ROOT, STARTUP_TIMEOUT, LiveSite, free_port
+from tests.support.live import ROOT, LiveSite, free_port
 
 DEPLOY = ROOT / "deploy"
 SHIPPED_NGINX = DEPLOY / "nginx" / "rooms.conf"
@@ -185,21 +184,8 @@ class DeployedSite(LiveSite):
     def access_log(self, index: int) -> Path:
         return self.tmp_path / f"daphne-{index}-access.log"
 
-    def wait_healthy(self, index: int = 0) -> None:
-        # Django redirects plain HTTP to HTTPS unless the proxy says the request came over TLS.
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            proc = self.procs[index]
-            if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"daphne {index} exited: {self.logs[index].read_text()[-2000:]}")
-            try:
-                response = requests.get(self.url(index) + "/health/", headers={"X-Forwarded-Proto": "https"}, timeout=2)
-                if response.status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"daphne {index} did not become healthy: {self.logs[index].read_text()[-2000:]}")
+    # Django redirects plain HTTP to HTTPS unless the proxy says the request came over TLS.
+    health_headers = {"X-Forwarded-Proto": "https"}
 
 
 class Nginx:

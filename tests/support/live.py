@@ -126,6 +126,9 @@ class LiveSite:
             stderr=subprocess.STDOUT,
         )
 
+    # Headers for the health probe (a site behind a TLS proxy needs X-Forwarded-Proto).
+    health_headers: dict = {}
+
     def wait_healthy(self, index: int = 0) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
@@ -133,7 +136,8 @@ class LiveSite:
             if proc is not None and proc.poll() is not None:
                 raise RuntimeError(f"daphne {index} exited: {self.logs[index].read_text()[-2000:]}")
             try:
-                if requests.get(self.url(index) + "/health/", timeout=2).status_code == 200:
+                response = requests.get(self.url(index) + "/health/", headers=self.health_headers, timeout=2)
+                if response.status_code == 200:
                     return
             except requests.RequestException:
                 pass
