@@ -90,7 +90,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         snapshot = await database_sync_to_async(self._snapshot)(online_ids)
         await self.send(text_data=realtime.encode(snapshot))
         if presence.changed:
-            await self._announce_presence("join", [self.user])
+            # The count just read for the hello is the one to announce: no second Redis read.
+            await self._announce_presence("join", [self.user], online_count=len(online_ids))
         await self._announce_gone(presence.gone_user_ids)
 
     async def disconnect(self, code):
@@ -214,9 +215,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         room = selectors.room_get_by_id(room_id=self.room_id)
         return services.message_create(room=room, author=self.user, body=body, client_id=client_id)
 
-    async def _announce_presence(self, event: str, users) -> None:
-        online_ids = await self._presence(get_state().online_user_ids, self.room_id, fallback=set())
-        online_count = len(online_ids)
+    async def _announce_presence(self, event: str, users, *, online_count: int | None = None) -> None:
+        if online_count is None:
+            online_count = len(await self._presence(get_state().online_user_ids, self.room_id, fallback=set()))
         for user in users:
             await realtime.apublish_to_room(
                 self.room_id,
