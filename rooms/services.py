@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rooms import realtime, rules
@@ -42,49 +41,78 @@ def _replay(existing: Message, room: Room) -> SendResult:
     return SendResult(message=existing, created=False)
 
 
-def _check_send_rate(user: User) -> None:
+def _send_rate_wait(user: User) -> float:
+    """Seconds until the user may send again (0: now), taking a token if they may."""
     conf = settings.ROOMS
     bucket = {"rate": conf["SEND_RATE_COUNT"] / conf["SEND_RATE_PERIOD"], "burst": conf["SEND_RATE_BURST"]}
     try:
-        wait = get_state().take_token(f"send:{user.pk}", **bucket)
+        return get_state().take_token(f"send:{user.pk}", **bucket)
     except redis.RedisError as error:
         logger.warning("rate-limit store unreachable, limiting per process: %r", error)
-        wait = _fallback_buckets.take_token(f"send:{user.pk}", **bucket)
-    if wait > 0:
-        seconds = max(1, math.ceil(wait))
-        raise ChatError(
-            "rate_limited", f"Too many messages; try again in {seconds} s.", status=429, retry_after=seconds
-        )
+        return _fallback_buckets.take_token(f"send:{user.pk}", **bucket)
+
+
+def _rate_limited(wait: float) -> ChatError:
+    seconds = max(1, math.ceil(wait))
+    return ChatError("rate_limited", f"Too many messages; try again in {seconds} s.", status=429, retry_after=seconds)
+
+
+def _claim_next_seq(room: Room) -> int | None:
+    """The room's next seq, or None when the room is archived (or gone). The row lock this
+    UPDATE takes orders concurrent sends to one room until commit, so seq has no gaps;
+    RETURNING saves the SELECT that would otherwise read the number back."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + 1, "
+        f"{quote('last_message_at')} = %s WHERE {quote('id')} = %s AND NOT {quote('is_archived')} "
+        f"RETURNING {quote('last_seq')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), room.pk])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _room_closed(room: Room) -> ChatError:
+    if Room.objects.filter(pk=room.pk).exists():
+        return ChatError("room_archived", "This room is archived and read-only.", status=403)
+    return ChatError("room_not_found", "No such room.", status=404)
 
 
 def message_create(*, room: Room, author: User, body: object, client_id: object) -> SendResult:
     """Store a message and broadcast it on commit. Sending a client_id again returns the
-    message stored the first time, so a retry after a lost ack never duplicates."""
-    client_id = rules.clean_client_id(client_id)
-    existing = _existing_send(author=author, client_id=client_id)
-    if existing is not None:
-        return _replay(existing, room)
-    body = rules.clean_body(body)
-    if room.is_archived:
-        raise ChatError("room_archived", "This room is archived and read-only.", status=403)
-    _check_send_rate(author)
+    message stored the first time, so a retry after a lost ack never duplicates.
 
+    The common path is four round trips (BEGIN, UPDATE ... RETURNING, INSERT, COMMIT): a retry
+    is recognised by the unique constraint on (author, client_id) instead of by a lookup before
+    every send, and the UPDATE itself refuses an archived room, so `room` may be a copy the
+    caller has held for a while (a socket's)."""
+    client_id = rules.clean_client_id(client_id)
+    body = rules.clean_body(body)
+    wait = _send_rate_wait(author)
+    if wait > 0:
+        # A retry of a message already stored is answered even past the limit.
+        return _replay_or_raise(room, author, client_id, _rate_limited(wait))
     try:
         with transaction.atomic():
-            now = timezone.now()
-            # The row lock taken by this UPDATE orders concurrent sends to one room, so seq has no gaps.
-            Room.objects.filter(pk=room.pk).update(last_seq=F("last_seq") + 1, last_message_at=now)
-            seq = Room.objects.values_list("last_seq", flat=True).get(pk=room.pk)
-            message = Message.objects.create(room=room, author=author, seq=seq, body=body, client_id=client_id)
-            message.room, message.author = room, author
-            realtime.publish_to_room_on_commit(room.pk, {"type": "message.new", "message": message_data(message)})
-    except IntegrityError:
-        # Two tabs raced with the same client_id: the other one won, and its message is the answer.
-        existing = _existing_send(author=author, client_id=client_id)
-        if existing is None:
-            raise
-        return _replay(existing, room)
+            seq = _claim_next_seq(room)
+            if seq is not None:
+                message = Message.objects.create(room=room, author=author, seq=seq, body=body, client_id=client_id)
+                message.room, message.author = room, author
+                realtime.publish_to_room_on_commit(room.pk, {"type": "message.new", "message": message_data(message)})
+    except IntegrityError as error:
+        # A retry, or two tabs raced with the same client_id: the stored message is the answer.
+        return _replay_or_raise(room, author, client_id, error)
+    if seq is None:
+        return _replay_or_raise(room, author, client_id, _room_closed(room))
     return SendResult(message=message, created=True)
+
+
+def _replay_or_raise(room: Room, author: User, client_id: str, error: Exception) -> SendResult:
+    existing = _existing_send(author=author, client_id=client_id)
+    if existing is None:
+        raise error
+    return _replay(existing, room)
 
 
 def _check_can_change(*, message: Message, actor: User) -> None:
