@@ -18,7 +18,7 @@ MARKERS = [
     ("event loop thread (Daphne, Twisted, consumers)", r"^<module> \(daphne/__main__"),
     ("aclose_old_connections (per-event thread hop)", r"(^|\.)aclose_old_connections \("),
     ("await_many_dispatch (consumer dispatch loop)", r"(^|\.)await_many_dispatch \("),
-    ("room_frame (layer event -> socket)", r"\.room_frame \(rooms/consumers"),
+    ("room fan-out reader (layer event -> local sockets)", r"RoomFanout\._read \(rooms/fanout"),
     ("RoomConsumer.connect (socket open)", r"RoomConsumer\.connect \(rooms/consumers"),
     ("message_create (service, in the worker)", r"^message_create \(rooms/services"),
     ("  psycopg Connection.wait (waiting on PostgreSQL)", r"^Connection\.wait \(psycopg"),
@@ -66,12 +66,18 @@ def main():
     def pct(n):
         return round(100 * n / total, 1) if total else 0.0
 
-    print(json.dumps({
-        "samples": total,
-        "markers_inclusive_pct": {label: pct(markers[label]) for label, _ in MARKERS},
-        "top_inclusive_pct": [(n, pct(c)) for n, c in inclusive.most_common(args.top)],
-        "top_self_pct": [(n, pct(c)) for n, c in own.most_common(args.top)],
-    }, indent=1, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "samples": total,
+                "markers_inclusive_pct": {label: pct(markers[label]) for label, _ in MARKERS},
+                "top_inclusive_pct": [(n, pct(c)) for n, c in inclusive.most_common(args.top)],
+                "top_self_pct": [(n, pct(c)) for n, c in own.most_common(args.top)],
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

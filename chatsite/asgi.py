@@ -8,17 +8,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Set up Django (apps, models) before anything imports a model: the consumers below do.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
 from rooms.origins import SiteOriginValidator  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
-from rooms.socket_auth import SocketAuthMiddleware  # noqa: E402
+from rooms.socket_auth import SessionUserMiddleware, SocketAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin first: a foreign page is refused before any cookie or ticket is looked at.
-        "websocket": SiteOriginValidator(AuthMiddlewareStack(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))),
+        # Cookie + Session + SessionUser is Channels' AuthMiddlewareStack (rooms/socket_auth.py).
+        "websocket": SiteOriginValidator(
+            CookieMiddleware(
+                SessionMiddleware(SessionUserMiddleware(SocketAuthMiddleware(URLRouter(websocket_urlpatterns))))
+            )
+        ),
     }
 )

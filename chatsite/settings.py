@@ -80,7 +80,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if _SQLITE:
     # WAL lets readers and the writer work at once (several Daphne processes share the file);
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
     # with "database is locked" halfway through a transaction.
@@ -135,6 +136,10 @@ ROOMS = {
     # Lifetime of a one-time WebSocket ticket (POST /api/ws-ticket/).
     "WS_TICKET_TTL": env_int("WS_TICKET_TTL", 30, minimum=1),
     "STATE_KEY_PREFIX": f"{REDIS_PREFIX}state:",
+    # Threads per process for socket sends and for socket joins (rooms/workers.py); each holds
+    # a database connection. 0 = Channels' one shared thread, which SQLite keeps.
+    "DB_WRITE_THREADS": env_int("DB_WRITE_THREADS", 0 if _SQLITE else 4, minimum=0),
+    "DB_READ_THREADS": env_int("DB_READ_THREADS", 0 if _SQLITE else 4, minimum=0),
 }
 
 # --- Identity ---------------------------------------------------------------------------

@@ -9,16 +9,17 @@ from urllib.parse import parse_qs
 import orjson
 import redis
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
 from rooms import realtime, selectors, services
 from rooms.errors import ChatError, unavailable
+from rooms.fanout import fanout_for
 from rooms.serializers import author_data, message_data, user_data
 from rooms.socket_auth import seconds_until
 from rooms.state import PresenceChange, get_state
+from rooms.workers import db_read, db_write
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +35,15 @@ CLOSE_FRAME_TOO_BIG = 4413
 class RoomConsumer(AsyncWebsocketConsumer):
     room_id: int | None = None
     joined = False
+    # Room frames that arrive while the socket is opening wait here until `hello` is sent.
+    held_frames: list[str] | None = None
     expiry_timer: asyncio.TimerHandle | None = None
 
     async def dispatch(self, message):
         """Channels' dispatch minus the `aclose_old_connections()` it awaits before every event:
-        that is a hop onto the one shared sync thread for each delivered frame, queueing fan-out
-        behind every database write in the process. This consumer touches the database only
-        through `database_sync_to_async`, which closes stale connections around each call."""
+        a hop onto the one shared sync thread per event, queued behind the database work of the
+        whole process. This consumer touches the database only through `database_sync_to_async`
+        (rooms/workers.py), which closes stale connections around each call itself."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -56,21 +59,36 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return await self.close(code=CLOSE_NOT_SIGNED_IN)
         if not self.user.is_active:
             return await self.close(code=CLOSE_FORBIDDEN)
-        room = await database_sync_to_async(selectors.room_get)(slug=self.scope["url_route"]["kwargs"]["slug"])
+        room = await db_read(selectors.room_get)(slug=self.scope["url_route"]["kwargs"]["slug"])
         if room is None:
             return await self.close(code=CLOSE_UNKNOWN_ROOM)
-        self.room_id = room.pk
+        self.room, self.room_id = room, room.pk
         self.last_typing_at = 0.0
 
-        # Join the live group before reading history: whatever is stored after the read
-        # arrives live, whatever before is in the hello (duplicates are dropped by id).
-        # The other groups close the socket on sign-out and on deactivation.
-        self.memberships = [realtime.room_group(room.pk), realtime.user_group(self.user.pk)]
+        # Join the room's live frames before reading history: whatever is stored after the
+        # read arrives live, whatever before is in the hello (duplicates are dropped by id).
+        # The groups close the socket on sign-out and on deactivation.
+        self.held_frames = []
+        self.fanout = fanout_for(self.channel_layer)
+        self.memberships = [realtime.user_group(self.user.pk)]
         if self.scope.get("signout_group"):
             self.memberships.append(self.scope["signout_group"])
-        for group in self.memberships:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            await self.fanout.join(room.pk, self)
+            for group in self.memberships:
+                await self.channel_layer.group_add(group, self.channel_name)
+            await self._open(room)
+        except BaseException:
+            # A failed open (database away, handshake cancelled) must not leave this socket
+            # registered: disconnect() does not run for a consumer that raised.
+            if self.joined:
+                await self.disconnect(None)
+            else:
+                await self._leave_groups()
+            raise
 
+    async def _open(self, room) -> None:
+        """Presence, then the hello, then the frames held back while it was built."""
         conf = settings.ROOMS
         presence = await self._presence(
             get_state().connection_opened,
@@ -87,8 +105,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.joined = True
         self._close_when_sign_in_expires()
         online_ids = await self._presence(get_state().online_user_ids, room.pk, fallback={self.user.pk})
-        snapshot = await database_sync_to_async(self._snapshot)(online_ids)
+        snapshot = await db_read(self._snapshot)(online_ids)
         await self.send(text_data=realtime.encode(snapshot))
+        held, self.held_frames = self.held_frames, None
+        for text in held:
+            await self.deliver(text)
         if presence.changed:
             # The count just read for the hello is the one to announce: no second Redis read.
             await self._announce_presence("join", [self.user], online_count=len(online_ids))
@@ -136,7 +157,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, frame: dict):
         try:
-            result = await database_sync_to_async(self._create_message)(frame.get("body"), frame.get("client_id"))
+            result = await db_write(self._create_message, room_id=self.room_id)(
+                frame.get("body"), frame.get("client_id")
+            )
         except DatabaseError:
             logger.exception("storing a message failed")
             raise unavailable() from None
@@ -166,7 +189,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         await self._announce_gone(gone)
         try:
-            last_seq = await database_sync_to_async(selectors.room_last_seq)(room_id=self.room_id)
+            last_seq = await db_read(selectors.room_last_seq)(room_id=self.room_id)
         except DatabaseError:
             last_seq = None  # the heartbeat still answers while the database is away
         await self.send(text_data=realtime.encode({"type": "pong", "last_seq": last_seq}))
@@ -174,11 +197,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # The only client frames there are: anything else is `unknown_type`.
     commands = {"send": send_message, "typing": typing, "ping": ping}
 
-    # --- Channel-layer handlers: forward only ----------------------------------------------
+    # --- Room frames (rooms/fanout.py) and channel-layer handlers: forward only ------------
 
-    async def room_frame(self, event):
-        if event.get("exclude") != self.channel_name:
-            await self.send(text_data=event["text"])
+    async def deliver(self, text: str) -> None:
+        if self.held_frames is not None:
+            self.held_frames.append(text)
+        else:
+            await self.base_send({"type": "websocket.send", "text": text})
 
     async def session_signout(self, event):
         await self.close(code=CLOSE_NOT_SIGNED_IN)
@@ -212,8 +237,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return None
 
     def _create_message(self, body, client_id):
-        room = selectors.room_get_by_id(room_id=self.room_id)
-        return services.message_create(room=room, author=self.user, body=body, client_id=client_id)
+        # The room read at connect: message_create itself refuses a room archived since.
+        return services.message_create(room=self.room, author=self.user, body=body, client_id=client_id)
 
     async def _announce_presence(self, event: str, users, *, online_count: int | None = None) -> None:
         if online_count is None:
@@ -236,10 +261,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _announce_gone(self, user_ids: list[int]) -> None:
         """Users whose every connection expired (their server died) leave like everyone else."""
         if user_ids:
-            users = await database_sync_to_async(selectors.users_by_ids)(user_ids)
+            users = await db_read(selectors.users_by_ids)(user_ids)
             await self._announce_presence("leave", users)
 
     async def _leave_groups(self) -> None:
+        await self.fanout.leave(self.room_id, self)
         for group in self.memberships:
             await self.channel_layer.group_discard(group, self.channel_name)
 

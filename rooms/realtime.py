@@ -14,7 +14,7 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# The channel-layer event type every room consumer forwards (see RoomConsumer.room_frame).
+# The channel-layer event type of a room frame (forwarded to sockets by rooms/fanout.py).
 FRAME_EVENT = "room.frame"
 SIGNOUT_EVENT = "session.signout"
 

@@ -6,7 +6,7 @@ but a `?ticket=`, the ticket decides. Either way it records which groups close t
 
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.auth import AuthMiddleware, get_user
 from channels.middleware import BaseMiddleware
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -14,14 +14,26 @@ from django.utils import timezone
 
 from rooms import realtime
 from rooms.tickets import ticket_redeem
+from rooms.workers import db_read
 
 
-@database_sync_to_async
+class SessionUserMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware, reading the session and its user on the read pool
+    (rooms/workers.py) rather than on the one thread every database call of the process
+    queues on: when a thousand clients reconnect at once, each handshake needs them."""
+
+    async def resolve_scope(self, scope):
+        # get_user is Channels' own function (session, backend, auth hash check); .func is
+        # its plain synchronous body, without the decorator's choice of thread.
+        scope["user"]._wrapped = await db_read(get_user.func)(scope)
+
+
+@db_read
 def _active_user(user_id: int):
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 
-@database_sync_to_async
+@db_read
 def _session_expiry(session_key: str):
     return Session.objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
 

@@ -12,11 +12,19 @@ async def next_frame(communicator: WebsocketCommunicator, timeout: float = TIMEO
 
 
 async def frame_of_type(communicator: WebsocketCommunicator, frame_type: str, timeout: float = TIMEOUT) -> dict:
-    """The next frame of `frame_type`, skipping others (presence, typing…) on the way."""
+    """The next frame of `frame_type`, skipping others (presence, typing…) on the way.
+
+    Skipped frames stay findable by a later frame_of_type: frames from different sources are
+    not ordered (a send's `ack` and its `message.new` may come either way round)."""
+    skipped = communicator.__dict__.setdefault("skipped_frames", [])
+    for index, frame in enumerate(skipped):
+        if frame["type"] == frame_type:
+            return skipped.pop(index)
     while True:
         frame = await next_frame(communicator, timeout)
         if frame["type"] == frame_type:
             return frame
+        skipped.append(frame)
 
 
 async def hello(communicator: WebsocketCommunicator) -> dict:

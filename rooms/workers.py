@@ -1,0 +1,66 @@
+"""The threads a socket's database work runs on.
+
+Channels runs every `database_sync_to_async` call of a process on one shared thread. For a
+chat server that means every send, in every room, waits for the commit of the send before it
+(about 50 sends/s against PostgreSQL, docs/benchmarks.md), and every join waits behind them.
+So, with PostgreSQL:
+
+- Sends run on ROOMS["DB_WRITE_THREADS"] threads, each room always on the same one. Rooms
+  commit side by side, while the sends of one room stay one after the other, as on the shared
+  thread: each is published before the next is stored, so a process's live frames of a room
+  leave in `seq` order and clients do not mistake a reordering for a gap.
+- What opening a socket reads (session, user, room, history) runs on ROOMS["DB_READ_THREADS"]
+  threads, so a burst of sends does not hold up people joining, nor a join storm the sends.
+
+SQLite has one writer at a time anyway, and its test databases live in one connection's memory,
+so there everything stays on the shared thread (both settings 0).
+"""
+
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+# Each thread keeps a database connection of its own (CONN_MAX_AGE): keep the pools small.
+_writers: list[ThreadPoolExecutor] = []
+_readers: list[ThreadPoolExecutor] = []
+
+
+def _with_connection_upkeep(func: Callable) -> Callable:
+    """What Django does around a request: drop a connection that broke or outlived
+    CONN_MAX_AGE. Done here, inside the call, rather than by Channels' database_sync_to_async:
+    asgiref runs the call in a copy of the caller's context, and the connections it opens there
+    are not the ones close_old_connections sees from outside it (they would never be closed)."""
+
+    @functools.wraps(func)
+    def call(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return call
+
+
+def db_write(func: Callable, *, room_id: int):
+    """`func` as a coroutine function, run on the write thread of `room_id`."""
+    size = settings.ROOMS["DB_WRITE_THREADS"]
+    if size <= 0:
+        return sync_to_async(_with_connection_upkeep(func))
+    while len(_writers) < size:
+        _writers.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rooms-db-write-{len(_writers)}"))
+    return sync_to_async(_with_connection_upkeep(func), thread_sensitive=False, executor=_writers[room_id % size])
+
+
+def db_read(func: Callable):
+    """`func` as a coroutine function, run on the read pool."""
+    size = settings.ROOMS["DB_READ_THREADS"]
+    if size <= 0:
+        return sync_to_async(_with_connection_upkeep(func))
+    if not _readers:
+        _readers.append(ThreadPoolExecutor(max_workers=size, thread_name_prefix="rooms-db-read"))
+    return sync_to_async(_with_connection_upkeep(func), thread_sensitive=False, executor=_readers[0])
