@@ -16,6 +16,7 @@ SQLite has one writer at a time anyway, and its test databases live in one conne
 so there everything stays on the shared thread (both settings 0).
 """
 
+import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
+
+from rooms import realtime
 
 # Each thread keeps a database connection of its own (CONN_MAX_AGE): keep the pools small.
 _writers: list[ThreadPoolExecutor] = []
@@ -46,14 +49,25 @@ def _with_connection_upkeep(func: Callable) -> Callable:
     return call
 
 
+def _handing_frames_to(loop: asyncio.AbstractEventLoop, func: Callable) -> Callable:
+    @functools.wraps(func)
+    def call(*args, **kwargs):
+        with realtime.frames_handed_to(loop):
+            return func(*args, **kwargs)
+
+    return call
+
+
 def db_write(func: Callable, *, room_id: int):
-    """`func` as a coroutine function, run on the write thread of `room_id`."""
+    """`func` as a coroutine function, run on the write thread of `room_id`. Frames it publishes
+    are handed to the calling event loop, which publishes them in order (rooms/realtime.py)."""
+    call = _with_connection_upkeep(_handing_frames_to(asyncio.get_running_loop(), func))
     size = settings.ROOMS["DB_WRITE_THREADS"]
     if size <= 0:
-        return sync_to_async(_with_connection_upkeep(func))
+        return sync_to_async(call)
     while len(_writers) < size:
         _writers.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rooms-db-write-{len(_writers)}"))
-    return sync_to_async(_with_connection_upkeep(func), thread_sensitive=False, executor=_writers[room_id % size])
+    return sync_to_async(call, thread_sensitive=False, executor=_writers[room_id % size])
 
 
 def db_read(func: Callable):
