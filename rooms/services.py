@@ -6,6 +6,7 @@ The REST send and the WebSocket send both call message_create: one write path, o
 import logging
 import math
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import redis
@@ -57,20 +58,52 @@ def _rate_limited(wait: float) -> ChatError:
     return ChatError("rate_limited", f"Too many messages; try again in {seconds} s.", status=429, retry_after=seconds)
 
 
-def _claim_next_seq(room: Room) -> int | None:
-    """The room's next seq, or None when the room is archived (or gone). The row lock this
-    UPDATE takes orders concurrent sends to one room until commit, so seq has no gaps;
-    RETURNING saves the SELECT that would otherwise read the number back."""
-    quote = connection.ops.quote_name
-    sql = (
+def _claim_next_seq_sql(quote) -> str:
+    return (
         f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + 1, "
-        f"{quote('last_message_at')} = %s WHERE {quote('id')} = %s AND NOT {quote('is_archived')} "
+        f"{quote('last_message_at')} = %(now)s WHERE {quote('id')} = %(room)s AND NOT {quote('is_archived')} "
         f"RETURNING {quote('last_seq')}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), room.pk])
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+
+
+def _claim_and_insert_sql(quote) -> str:
+    columns = ["room_id", "author_id", "seq", "body", "client_id", "created_at", "deleted"]
+    return (
+        f"WITH claimed AS ({_claim_next_seq_sql(quote)}) "
+        f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"SELECT %(room)s, %(author)s, {quote('last_seq')}, %(body)s, %(client_id)s, %(now)s, false FROM claimed "
+        f"RETURNING {quote('id')}, {quote('seq')}"
+    )
+
+
+def _store_message(*, room: Room, author: User, body: str, client_id: str) -> Message | None:
+    """Claim the room's next seq and insert the message, or None when the room is archived (or
+    gone). A client_id already used raises IntegrityError and changes nothing. The row lock the
+    UPDATE takes orders concurrent sends to one room until commit, so seq has no gaps."""
+    now = timezone.now()
+    params = {"now": now, "room": room.pk, "author": author.pk, "body": body, "client_id": client_id}
+    if connection.vendor == "postgresql":
+        # One statement, its own transaction: one round trip instead of BEGIN, UPDATE, INSERT,
+        # COMMIT. Inside a caller's transaction it takes a savepoint, so a duplicate client_id
+        # does not break the caller's transaction.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            with connection.cursor() as cursor:
+                cursor.execute(_claim_and_insert_sql(connection.ops.quote_name), params)
+                row = cursor.fetchone()
+        if row is None:
+            return None
+        message = Message(id=row[0], room=room, author=author, seq=row[1], body=body, client_id=client_id)
+        message.created_at = now
+        message._state.adding, message._state.db = False, connection.alias
+        return message
+    with transaction.atomic():
+        params["now"] = connection.ops.adapt_datetimefield_value(now)
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_next_seq_sql(connection.ops.quote_name), params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return Message.objects.create(room=room, author=author, seq=row[0], body=body, client_id=client_id)
 
 
 def _room_closed(room: Room) -> ChatError:
@@ -83,10 +116,10 @@ def message_create(*, room: Room, author: User, body: object, client_id: object)
     """Store a message and broadcast it on commit. Sending a client_id again returns the
     message stored the first time, so a retry after a lost ack never duplicates.
 
-    The common path is four round trips (BEGIN, UPDATE ... RETURNING, INSERT, COMMIT): a retry
-    is recognised by the unique constraint on (author, client_id) instead of by a lookup before
-    every send, and the UPDATE itself refuses an archived room, so `room` may be a copy the
-    caller has held for a while (a socket's)."""
+    On PostgreSQL the common path is one round trip to the database (and one to Redis for the
+    rate limit): a retry is recognised by the unique constraint on (author, client_id) instead
+    of by a lookup before every send, and the UPDATE refuses an archived room itself, so `room`
+    may be a copy the caller has held for a while (a socket's)."""
     client_id = rules.clean_client_id(client_id)
     body = rules.clean_body(body)
     wait = _send_rate_wait(author)
@@ -94,17 +127,15 @@ def message_create(*, room: Room, author: User, body: object, client_id: object)
         # A retry of a message already stored is answered even past the limit.
         return _replay_or_raise(room, author, client_id, _rate_limited(wait))
     try:
-        with transaction.atomic():
-            seq = _claim_next_seq(room)
-            if seq is not None:
-                message = Message.objects.create(room=room, author=author, seq=seq, body=body, client_id=client_id)
-                message.room, message.author = room, author
-                realtime.publish_to_room_on_commit(room.pk, {"type": "message.new", "message": message_data(message)})
+        message = _store_message(room=room, author=author, body=body, client_id=client_id)
     except IntegrityError as error:
         # A retry, or two tabs raced with the same client_id: the stored message is the answer.
         return _replay_or_raise(room, author, client_id, error)
-    if seq is None:
+    if message is None:
         return _replay_or_raise(room, author, client_id, _room_closed(room))
+    message.room, message.author = room, author
+    # Committed by now, unless the caller holds a transaction: then after it commits.
+    realtime.publish_to_room_on_commit(room.pk, {"type": "message.new", "message": message_data(message)})
     return SendResult(message=message, created=True)
 
 

@@ -18,12 +18,13 @@ so there everything stays on the shared thread (both settings 0).
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
 from rooms import realtime
 
@@ -49,6 +50,24 @@ def _with_connection_upkeep(func: Callable) -> Callable:
     return call
 
 
+def _with_write_upkeep(func: Callable) -> Callable:
+    """Connection upkeep for sends, minus Django's health check at the start of every call: that
+    is a `SELECT 1` round trip per message, as many as the send itself. A connection that broke
+    fails one send (the client retries it with the same client_id) and is checked and dropped
+    right after; one that outlived CONN_MAX_AGE is closed as usual."""
+
+    @functools.wraps(func)
+    def call(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        finally:
+            conn = connections[DEFAULT_DB_ALIAS]
+            if conn.errors_occurred or (conn.close_at is not None and time.monotonic() >= conn.close_at):
+                close_old_connections()
+
+    return call
+
+
 def _handing_frames_to(loop: asyncio.AbstractEventLoop, func: Callable) -> Callable:
     @functools.wraps(func)
     def call(*args, **kwargs):
@@ -61,7 +80,7 @@ def _handing_frames_to(loop: asyncio.AbstractEventLoop, func: Callable) -> Calla
 def db_write(func: Callable, *, room_id: int):
     """`func` as a coroutine function, run on the write thread of `room_id`. Frames it publishes
     are handed to the calling event loop, which publishes them in order (rooms/realtime.py)."""
-    call = _with_connection_upkeep(_handing_frames_to(asyncio.get_running_loop(), func))
+    call = _with_write_upkeep(_handing_frames_to(asyncio.get_running_loop(), func))
     size = settings.ROOMS["DB_WRITE_THREADS"]
     if size <= 0:
         return sync_to_async(call)
