@@ -15,7 +15,7 @@ import re
 # Inclusive shares worth naming: (label, regex on a frame "function (file:line)").
 MARKERS = [
     ("sync worker threads (database_sync_to_async)", r"^Thread\._bootstrap "),
-    ("event loop thread (Daphne, Twisted, consumers)", r"^<module> \(daphne/__main__"),
+    ("event loop thread (Daphne, Twisted, consumers)", r"^<module> \((daphne/__main__|.*serve\.py)"),
     ("aclose_old_connections (per-event thread hop)", r"(^|\.)aclose_old_connections \("),
     ("await_many_dispatch (consumer dispatch loop)", r"(^|\.)await_many_dispatch \("),
     ("room fan-out reader (layer event -> local sockets)", r"RoomFanout\._read \(rooms/fanout"),

@@ -82,7 +82,10 @@ class RoomsServer:
     kind = "rooms"
 
     def __init__(self, tmp_path: Path, redis_url: str, *, processes: int = 2, pin_cores: bool = True):
-        self.site = LiveSite(tmp_path, processes=processes, redis_url=redis_url, env=dict(BENCH_ENV))
+        # deploy/daphne/serve.py, as deployed: bounded send buffers, graceful stop.
+        self.site = LiveSite(
+            tmp_path, processes=processes, redis_url=redis_url, env=dict(BENCH_ENV), production_server=True
+        )
         self.pin_cores = pin_cores and _pinning_possible()
         self._sessions: list[str] = []
 
