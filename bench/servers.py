@@ -140,7 +140,9 @@ class RoomsServer:
         self.site.kill(index)
 
     def restart(self, index: int) -> None:
-        self.site.restart(index)
+        # Healthy means answering /health/ while the reconnect storm is on: give it time, so a
+        # slow recovery is measured (S5's restart time) rather than ending the run.
+        self.site.restart(index, timeout=120)
         self._pin_all()
 
     def stop(self) -> None:

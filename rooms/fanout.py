@@ -64,12 +64,11 @@ class RoomFanout:
         if room.sockets:
             return
         del self.rooms[room_id]  # a later join starts afresh, even while this one winds down
-        if room.reader is not None:
-            room.reader.cancel()
         try:
-            await asyncio.shield(room.subscribed)
+            await asyncio.shield(room.subscribed)  # the reader exists once this is done
         except Exception:
             return  # never subscribed: nothing to undo
+        room.reader.cancel()
         await self.layer.group_discard(realtime.room_group(room_id), room.channel)
 
     async def _subscribe(self, room_id: int, room: _LocalRoom) -> None:

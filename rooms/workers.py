@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, close_old_connections, connections
 
 from rooms import realtime
 
@@ -34,32 +34,28 @@ _readers: list[ThreadPoolExecutor] = []
 
 
 def _with_connection_upkeep(func: Callable) -> Callable:
-    """What Django does around a request: drop a connection that broke or outlived
-    CONN_MAX_AGE. Done here, inside the call, rather than by Channels' database_sync_to_async:
-    asgiref runs the call in a copy of the caller's context, and the connections it opens there
-    are not the ones close_old_connections sees from outside it (they would never be closed)."""
+    """What Django does around a request (drop a connection that broke or outlived
+    CONN_MAX_AGE), minus its health check at the start of every call: that is a `SELECT 1`
+    round trip per call, as many as a send itself. Instead, a call that fails on a connection
+    that turns out to be broken (the database restarted since) runs once more on a fresh one.
+    So `func` must be safe to run twice: reads are, and a send is (its client_id makes the
+    second a replay if the first was stored).
 
-    @functools.wraps(func)
-    def call(*args, **kwargs):
-        close_old_connections()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return call
-
-
-def _with_write_upkeep(func: Callable) -> Callable:
-    """Connection upkeep for sends, minus Django's health check at the start of every call: that
-    is a `SELECT 1` round trip per message, as many as the send itself. A connection that broke
-    fails one send (the client retries it with the same client_id) and is checked and dropped
-    right after; one that outlived CONN_MAX_AGE is closed as usual."""
+    Done here, inside the call, rather than by Channels' database_sync_to_async: asgiref runs
+    the call in a copy of the caller's context, and the connections it opens there are not the
+    ones close_old_connections sees from outside it (they would never be closed)."""
 
     @functools.wraps(func)
     def call(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except (OperationalError, InterfaceError):
+                conn = connections[DEFAULT_DB_ALIAS]
+                if conn.connection is None or conn.in_atomic_block or conn.is_usable():
+                    raise  # not a stale connection: the database itself is failing
+                conn.close()
+                return func(*args, **kwargs)
         finally:
             conn = connections[DEFAULT_DB_ALIAS]
             if conn.errors_occurred or (conn.close_at is not None and time.monotonic() >= conn.close_at):
@@ -79,8 +75,9 @@ def _handing_frames_to(loop: asyncio.AbstractEventLoop, func: Callable) -> Calla
 
 def db_write(func: Callable, *, room_id: int):
     """`func` as a coroutine function, run on the write thread of `room_id`. Frames it publishes
-    are handed to the calling event loop, which publishes them in order (rooms/realtime.py)."""
-    call = _with_write_upkeep(_handing_frames_to(asyncio.get_running_loop(), func))
+    are handed to the calling event loop, which publishes them in order (rooms/realtime.py).
+    `func` must be safe to run twice (see _with_connection_upkeep): a message send is."""
+    call = _with_connection_upkeep(_handing_frames_to(asyncio.get_running_loop(), func))
     size = settings.ROOMS["DB_WRITE_THREADS"]
     if size <= 0:
         return sync_to_async(call)
@@ -90,7 +87,7 @@ def db_write(func: Callable, *, room_id: int):
 
 
 def db_read(func: Callable):
-    """`func` as a coroutine function, run on the read pool."""
+    """`func` (a read) as a coroutine function, run on the read pool."""
     size = settings.ROOMS["DB_READ_THREADS"]
     if size <= 0:
         return sync_to_async(_with_connection_upkeep(func))

@@ -129,8 +129,8 @@ class LiveSite:
     # Headers for the health probe (a site behind a TLS proxy needs X-Forwarded-Proto).
     health_headers: dict = {}
 
-    def wait_healthy(self, index: int = 0) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+    def wait_healthy(self, index: int = 0, timeout: float = STARTUP_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             proc = self.procs[index]
             if proc is not None and proc.poll() is not None:
@@ -161,10 +161,10 @@ class LiveSite:
                 proc.kill()
                 proc.wait()
 
-    def restart(self, index: int = 0) -> None:
+    def restart(self, index: int = 0, timeout: float = STARTUP_TIMEOUT) -> None:
         self.terminate(index)
         self._spawn(index)
-        self.wait_healthy(index)
+        self.wait_healthy(index, timeout)
 
     def stop(self) -> None:
         for index in range(len(self.ports)):
