@@ -1,0 +1,54 @@
+"""The socket threads' database connections (rooms/workers.py)."""
+
+import pytest
+from django.db import OperationalError, connection, connections
+
+from rooms import services
+from rooms.models import Message
+from rooms.workers import db_read, db_write
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the thread pools are PostgreSQL's"),
+]
+
+
+def break_this_threads_connection() -> None:
+    """What a database restart leaves behind: a connection Django still holds but that is dead,
+    kept past the call as with DATABASE_CONN_MAX_AGE (the suite runs with 0)."""
+    conn = connections["default"]
+    conn.ensure_connection()
+    conn.close_at = None
+    conn.connection.close()
+
+
+async def test_a_send_on_a_connection_that_died_since_is_stored_once_on_a_fresh_one(user, room):
+    await db_write(break_this_threads_connection, room_id=room.pk)()
+
+    def send():
+        return services.message_create(room=room, author=user, body="after the restart", client_id="r-1")
+
+    result = await db_write(send, room_id=room.pk)()
+    assert result.created and result.message.seq == 1
+    assert await db_read(lambda: list(Message.objects.values_list("body", flat=True)))() == ["after the restart"]
+
+
+async def test_a_read_pool_thread_recovers_from_a_dead_connection(room):
+    # The pool has several threads: break each of them, then every read still answers.
+    for _ in range(8):
+        await db_read(break_this_threads_connection)()
+    for _ in range(8):
+        assert await db_read(lambda: Message.objects.filter(room=room).count())() == 0
+
+
+async def test_a_database_that_is_really_failing_is_not_retried_forever(room):
+    calls = []
+
+    def failing():
+        calls.append(1)
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    with pytest.raises(OperationalError):
+        await db_write(failing, room_id=room.pk)()
+    assert len(calls) == 2  # the first try, and one retry on a fresh connection
