@@ -80,7 +80,3 @@ def room_snapshot(*, room_id: int, after: int | None, online_user_ids: set[int])
 
 def users_by_ids(user_ids) -> list[User]:
     return list(User.objects.filter(pk__in=list(user_ids)).order_by("pk"))
-
-
-def room_get_by_id(*, room_id: int) -> Room:
-    return Room.objects.get(pk=room_id)

@@ -83,6 +83,15 @@ def redis_url(settings):
         client.delete(*keys)
 
 
+@pytest.fixture(params=["memory", "redis"])
+def state_backend(request):
+    """Run a test against the in-process state and layer, and against real Redis (several
+    processes' worth of state and the pub/sub layer)."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_url")
+    return request.param
+
+
 @pytest.fixture
 def postgres_url() -> str:
     return reachable_postgres_url()

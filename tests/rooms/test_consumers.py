@@ -14,14 +14,6 @@ from tests.support.frames import closed_with, frame_of_type, frames_before_pong,
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["memory", "redis"])
-def state_backend(request):
-    """Run a test against the in-process state and against real Redis (several processes)."""
-    if request.param == "redis":
-        request.getfixturevalue("redis_url")
-    return request.param
-
-
 @database_sync_to_async
 def store_messages(room, author, count):
     return [

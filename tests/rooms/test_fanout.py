@@ -13,13 +13,6 @@ from tests.support.frames import frame_of_type, hello, next_frame, send
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(params=["memory", "redis"])
-def layer_backend(request):
-    if request.param == "redis":
-        request.getfixturevalue("redis_url")
-    return request.param
-
-
 def layer_members(room_id: int) -> set[str]:
     """The channels subscribed to a room's group in this process's channel layer."""
     layer = get_channel_layer()
@@ -37,7 +30,7 @@ async def open_room(connect, user, slug="lobby"):
     return socket
 
 
-async def test_sockets_of_a_room_share_one_subscription(connect, user, other_user, make_user, room, layer_backend):
+async def test_sockets_of_a_room_share_one_subscription(connect, user, other_user, make_user, room, state_backend):
     third = await database_sync_to_async(make_user)("Third")
     sockets = [await open_room(connect, u) for u in (user, other_user, third)]
     assert len(layer_members(room.pk)) == 1
@@ -58,7 +51,7 @@ async def frames_until_pong(socket):
     return frames
 
 
-async def test_last_socket_out_unsubscribes_and_the_next_join_subscribes_again(connect, user, room, layer_backend):
+async def test_last_socket_out_unsubscribes_and_the_next_join_subscribes_again(connect, user, room, state_backend):
     socket = await open_room(connect, user)
     await socket.disconnect()
     await asyncio.sleep(0.05)
@@ -86,7 +79,7 @@ async def test_frames_published_while_a_socket_opens_come_after_its_hello(connec
 
 
 async def test_concurrent_sends_to_a_room_go_out_in_seq_order(
-    connect, user, other_user, make_user, room, layer_backend
+    connect, user, other_user, make_user, room, state_backend
 ):
     """Eight senders at once: the stores may run on several threads, but each process publishes
     a room's messages in seq order, so a listener never sees a reordering it would take for a gap."""

@@ -95,16 +95,17 @@ class RoomClient:
             self.errors.append(frame)
 
     async def catch_up(self) -> None:
-        await asyncio.to_thread(self._catch_up_sync)
-
-    def _catch_up_sync(self) -> None:
         while True:
-            after = self.contiguous_id()
-            url = f"{self.base_url}/api/rooms/{self.slug}/messages/?after={after}&limit=200"
-            page = self.session.get(url, timeout=5).json()
+            page = await asyncio.to_thread(self._page_after, self.contiguous_id())
             self._hold(page["messages"])
             if not page["has_more"]:
                 return
+
+    def _page_after(self, after: int) -> dict:
+        # Only the request runs in the thread: a caller that gives up waiting (pump's timeout)
+        # leaves the thread running, and it must not change `messages` under the event loop.
+        url = f"{self.base_url}/api/rooms/{self.slug}/messages/?after={after}&limit=200"
+        return self.session.get(url, timeout=5).json()
 
     def contiguous_seq(self) -> int:
         """The highest seq up to which nothing is missing. Not the highest seq held: after a
