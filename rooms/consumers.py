@@ -42,8 +42,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message):
         """Channels' dispatch minus the `aclose_old_connections()` it awaits before every event:
         a hop onto the one shared sync thread per event, queued behind the database work of the
-        whole process. This consumer touches the database only through `database_sync_to_async`
-        (rooms/workers.py), which closes stale connections around each call itself."""
+        whole process. This consumer touches the database only through rooms/workers.py, which
+        looks after its threads' connections inside each call itself."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
