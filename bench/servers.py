@@ -10,6 +10,7 @@ the same code for both.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -23,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support.live import LiveSite, cookie_header, free_port, guest_session  # noqa: E402
+import requests  # noqa: E402
+
+from tests.support.live import LiveSite, free_port  # noqa: E402
 
 # The product's limits are for people, not for a load generator: a per-user send rate of
 # 10 per 10 s would refuse almost every benchmark message. Connections per user stay at the
@@ -36,7 +39,16 @@ BENCH_ENV = {
     # As deployed (deploy/docker-compose.yml): the default 0 opens a new PostgreSQL connection
     # for every database_sync_to_async call, which alone holds S1 under 30 deliveries/s.
     "DATABASE_CONN_MAX_AGE": "60",
+    # Production settings, as deployed: with DEBUG on, Django logs every query it runs
+    # (CursorDebugWrapper), which was 12 % of the send path's samples.
+    "DJANGO_DEBUG": "0",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "GUEST_SIGNIN_ENABLED": "1",
 }
+
+# What nginx adds in front of Daphne (deploy/nginx/rooms.conf): TLS ended, scheme passed on.
+# With DEBUG off, Django redirects plain-HTTP requests to HTTPS without it.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 SERVER_CORE = 1  # the server under load; the load generator takes core 0
 LOADGEN_CORE = 0
@@ -83,9 +95,9 @@ class RoomsServer:
 
     def __init__(self, tmp_path: Path, redis_url: str, *, processes: int = 2, pin_cores: bool = True):
         # deploy/daphne/serve.py, as deployed: bounded send buffers, graceful stop.
-        self.site = LiveSite(
-            tmp_path, processes=processes, redis_url=redis_url, env=dict(BENCH_ENV), production_server=True
-        )
+        env = {**BENCH_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+        self.site = LiveSite(tmp_path, processes=processes, redis_url=redis_url, env=env, production_server=True)
+        self.site.health_headers = PROXY_HEADERS
         self.pin_cores = pin_cores and _pinning_possible()
         self._sessions: list[str] = []
 
@@ -125,7 +137,7 @@ class RoomsServer:
             base = self.site.url(0)
             start = len(self._sessions)
             with ThreadPoolExecutor(8) as pool:
-                sessions = pool.map(lambda i: cookie_header(guest_session(base, f"bench-{i}")), range(start, count))
+                sessions = pool.map(lambda i: guest_cookie_header(base, f"bench-{i}"), range(start, count))
                 self._sessions.extend(sessions)
         return self._sessions[:count]
 
@@ -134,7 +146,8 @@ class RoomsServer:
         return self.site.ws_url(index, f"/ws/rooms/{quote(room)}/{query}")
 
     def headers(self, index: int, cookie: str) -> dict:
-        return {"Cookie": cookie, "Origin": self.site.url(index)}
+        origin = self.site.url(index).replace("http://", "https://", 1)
+        return {"Cookie": cookie, "Origin": origin, **PROXY_HEADERS}
 
     def kill(self, index: int) -> None:
         self.site.kill(index)
@@ -147,6 +160,31 @@ class RoomsServer:
 
     def stop(self) -> None:
         self.site.stop()
+
+
+def guest_cookie_header(base_url: str, display_name: str) -> str:
+    """Sign a guest in as the browser app does behind nginx, and return its Cookie header.
+
+    The cookies are Secure (DEBUG off), so they are carried by hand: an HTTP client will not
+    send them over the plain-HTTP loopback the benchmark talks to."""
+    https_origin = base_url.replace("http://", "https://", 1)
+    response = requests.get(base_url + "/api/auth/csrf/", headers=PROXY_HEADERS, timeout=10)
+    response.raise_for_status()
+    csrf_cookie = response.cookies["csrftoken"]
+    response = requests.post(
+        base_url + "/api/auth/guest/",
+        json={"display_name": display_name},
+        headers={
+            **PROXY_HEADERS,
+            "Origin": https_origin,
+            "X-CSRFToken": response.json()["csrf_token"],
+            "Cookie": f"csrftoken={csrf_cookie}",
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+    cookies = {"csrftoken": csrf_cookie, **response.cookies.get_dict()}
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 class BaselineServer:
