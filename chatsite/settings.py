@@ -112,7 +112,7 @@ else:
     }
     if CHANNEL_LAYER_BACKEND == "pubsub":
         CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": _redis_layer}
+            "default": {"BACKEND": "rooms.channel_layer.BatchingPubSubChannelLayer", "CONFIG": _redis_layer}
         }
     elif CHANNEL_LAYER_BACKEND == "core":
         _redis_layer["capacity"] = env_int("CHANNEL_LAYER_CAPACITY", 1000, minimum=1)

@@ -71,7 +71,7 @@ def redis_url(settings):
     settings.ROOMS = {**settings.ROOMS, "STATE_KEY_PREFIX": prefix}
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "rooms.channel_layer.BatchingPubSubChannelLayer",
             "CONFIG": {"hosts": [url], "prefix": prefix},
         }
     }

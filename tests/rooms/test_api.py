@@ -324,7 +324,7 @@ def test_health_reports_each_part():
 def test_health_names_the_part_that_is_down(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "rooms.channel_layer.BatchingPubSubChannelLayer",
             "CONFIG": {"hosts": ["redis://127.0.0.1:1"]},
         }
     }
