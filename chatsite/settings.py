@@ -192,6 +192,8 @@ CSRF_FAILURE_VIEW = "rooms.api.errors.csrf_failure"
 # The SPA reads the token from GET /api/auth/csrf/, so the cookie itself can stay HttpOnly.
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions that remember their row's expiry (rooms/sessions.py).
+SESSION_ENGINE = "rooms.sessions"
 # Lax: the session rides along on top-level navigation (the Google redirect back to us needs
 # it) but not on cross-site POSTs or cross-site WebSocket handshakes. A front end on another
 # *site* (not just another subdomain) needs "None", which browsers only honour over HTTPS.

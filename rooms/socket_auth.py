@@ -9,7 +9,6 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddleware, get_user
 from channels.middleware import BaseMiddleware
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from rooms import realtime
@@ -23,19 +22,20 @@ class SessionUserMiddleware(AuthMiddleware):
     queues on: when a thousand clients reconnect at once, each handshake needs them."""
 
     async def resolve_scope(self, scope):
-        # get_user is Channels' own function (session, backend, auth hash check); .func is
-        # its plain synchronous body, without the decorator's choice of thread.
-        scope["user"]._wrapped = await db_read(get_user.func)(scope)
+        scope["user"]._wrapped = await _session_user(scope)
+
+
+@db_read
+def _session_user(scope):
+    # get_user is Channels' own function (session, backend, auth hash check); .func is its
+    # plain synchronous body, without the decorator's choice of thread. Loading the session
+    # also reads its expiry (rooms/sessions.py), for SocketAuthMiddleware.
+    return get_user.func(scope)
 
 
 @db_read
 def _active_user(user_id: int):
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
-
-
-@db_read
-def _session_expiry(session_key: str):
-    return Session.objects.filter(session_key=session_key).values_list("expire_date", flat=True).first()
 
 
 class SocketAuthMiddleware(BaseMiddleware):
@@ -47,7 +47,7 @@ class SocketAuthMiddleware(BaseMiddleware):
         scope["signout_group"] = None
         if user is not None and user.is_authenticated and session is not None and session.session_key:
             scope["signout_group"] = realtime.session_group(session.session_key)
-            scope["auth_expires_at"] = await _session_expiry(session.session_key)
+            scope["auth_expires_at"] = session.stored_expire_date
         else:
             token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket", [None])[0]
             ticket = await ticket_redeem(token) if token else None
