@@ -92,3 +92,47 @@ async def test_a_client_that_stops_reading_is_closed_and_costs_bounded_memory(tm
         await reader.close()
         await layer.flush()
         site.stop()
+
+
+async def test_a_reader_that_falls_behind_and_catches_up_gets_every_frame_intact_and_in_order(tmp_path, redis_url):
+    """serve.py writes straight to the socket while nothing is buffered and hands the rest to
+    Twisted: with a reader that pauses, frames go out partly written, partly buffered, and must
+    still arrive whole and in the order they were sent."""
+    # The send-buffer limit out of the way: this test is about what gets buffered, not the cap.
+    site = LiveSite(
+        tmp_path, redis_url=redis_url, production_server=True, env={"DAPHNE_SEND_BUFFER_BYTES": str(64 * 2**20)}
+    ).start()
+    session = guest_session(site.url(), "Pauser")
+    # A small receive window, so that a pause fills the kernel's buffers within a few frames.
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", site.ports[0]))
+    reader = await websockets.connect(
+        site.ws_url(0, "/ws/rooms/general/"),
+        sock=raw,
+        additional_headers={"Cookie": cookie_header(session), "Origin": site.url()},
+        max_size=None,
+        max_queue=4,
+    )
+    layer = RedisPubSubChannelLayer(hosts=[redis_url], prefix=f"{site.env['REDIS_PREFIX']}asgi")
+    sent = 3000  # about 12 MB: past the kernel's send buffer (4 MiB at most), so Twisted buffers
+    try:
+        assert json.loads(await reader.recv())["type"] == "hello"
+        async with asyncio.timeout(60):
+            for half in range(2):
+                # Not reading while half of them are published: the kernel buffers fill up.
+                for n in range(half * sent // 2, (half + 1) * sent // 2):
+                    frame = {"type": "typing", "user": {"id": 0, "display_name": "x"}, "n": n, "pad": BODY}
+                    await layer.group_send(realtime.room_group(1), realtime.frame_event(frame))
+                await asyncio.sleep(1)
+            numbers = []
+            while len(numbers) < sent:
+                frame = json.loads(await reader.recv())
+                if "n" in frame:
+                    assert frame["pad"] == BODY
+                    numbers.append(frame["n"])
+        assert numbers == list(range(sent))
+    finally:
+        await reader.close()
+        await layer.flush()
+        site.stop()
