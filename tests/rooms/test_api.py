@@ -341,13 +341,23 @@ def test_unknown_api_paths_answer_in_the_error_shape(api):
 
 
 def test_hand_built_frames_match_the_documented_serializers(room, user):
-    from rooms.serializers import AuthorSerializer, MessageSerializer, author_data, message_data
+    from rooms.serializers import (
+        AuthorSerializer,
+        MessageSerializer,
+        UserSerializer,
+        author_data,
+        message_data,
+        user_data,
+    )
 
     message = store(room, user, 1)[0]
     services.message_edit(message=message, actor=user, body="edited")
     message.refresh_from_db()
     assert message_data(message) == MessageSerializer(message).data
     assert author_data(user) == AuthorSerializer(user).data
+    assert user_data(user) == UserSerializer(user).data
+    user.is_staff = True
+    assert user_data(user) == UserSerializer(user).data
     services.message_delete(message=message, actor=user)
     message.refresh_from_db()
     assert message_data(message) == MessageSerializer(message).data
