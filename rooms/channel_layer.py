@@ -48,6 +48,12 @@ class _PublishBatcher:
                         for channel, payload, _ in batch:
                             pipe.publish(channel, payload)
                         await pipe.execute()
+                except asyncio.CancelledError:
+                    # The loop is going away: nobody waits for ever on a batch that never went.
+                    for _, _, sent in batch + self.pending:
+                        sent.cancel()
+                    self.pending = []
+                    raise
                 except Exception as error:
                     _settle(batch, error)
                 else:

@@ -92,6 +92,7 @@ def install_write_through(transport) -> None:
         if (
             transport.connected
             and not transport.disconnecting
+            and not transport._writeDisconnected
             and not getattr(transport, "TLS", False)
             and not transport._tempDataBuffer
             and len(transport.dataBuffer) == transport.offset
