@@ -90,29 +90,15 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-RUN_DAPHNE = ROOT / "deploy" / "daphne" / "run.sh"
-
-
-class DeployedDaphneSite(LiveSite):
-    """LiveSite whose Daphne processes start as deployed: deploy/daphne/run.sh, with its flags
-    (a 10 s handshake timeout, pings, frame limits) around deploy/daphne/serve.py."""
-
-    def _spawn(self, index: int) -> None:
-        env = {**self.env, "PYTHON": sys.executable, "DAPHNE_PORT": str(self.ports[index])}
-        with open(self.logs[index], "ab") as log:
-            # run.sh execs Python: the pid is the server's own, for pinning and measuring.
-            self.procs[index] = subprocess.Popen(
-                [str(RUN_DAPHNE)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-
 class RoomsServer:
     kind = "rooms"
 
     def __init__(self, tmp_path: Path, redis_url: str, *, processes: int = 2, pin_cores: bool = True):
         # deploy/daphne/serve.py, as deployed: bounded send buffers, graceful stop.
         env = {**BENCH_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
-        self.site = DeployedDaphneSite(tmp_path, processes=processes, redis_url=redis_url, env=env)
+        # Started as deployed: deploy/daphne/run.sh, with its flags (a 10 s handshake timeout,
+        # pings, frame limits) around deploy/daphne/serve.py.
+        self.site = LiveSite(tmp_path, processes=processes, redis_url=redis_url, env=env, run_script=True)
         self.site.health_headers = PROXY_HEADERS
         self.pin_cores = pin_cores and _pinning_possible()
         self._sessions: list[str] = []

@@ -8,8 +8,8 @@ import sys
 import yaml
 from django.conf import settings
 
-from tests.deploy.topology import DEPLOY, RUN_DAPHNE, SHIPPED_NGINX, SHIPPED_UPSTREAM
-from tests.support.live import free_port
+from tests.deploy.topology import DEPLOY, SHIPPED_NGINX, SHIPPED_UPSTREAM
+from tests.support.live import RUN_DAPHNE, free_port
 
 NGINX_DEFAULT_PROXY_TIMEOUT = 60
 CLIENT_PING_INTERVAL = 25  # docs/protocol.md: clients ping every ~25 s

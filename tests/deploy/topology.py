@@ -16,7 +16,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -30,7 +29,6 @@ from tests.support.live import ROOT, LiveSite, free_port
 DEPLOY = ROOT / "deploy"
 SHIPPED_NGINX = DEPLOY / "nginx" / "rooms.conf"
 SHIPPED_UPSTREAM = DEPLOY / "nginx" / "rooms-upstream.conf"
-RUN_DAPHNE = DEPLOY / "daphne" / "run.sh"
 
 # Short enough to keep the test quick; the shipped values are checked in test_shipped_config.py.
 WS_PROXY_TIMEOUT = 3
@@ -165,21 +163,14 @@ class DeployedSite(LiveSite):
     """LiveSite whose Daphne processes are started by deploy/daphne/run.sh with production
     settings (debug off, so TLS-only cookies, HTTPS redirects and HSTS are on)."""
 
-    def _spawn(self, index: int) -> None:
-        log = open(self.logs[index], "ab")
-        env = {
-            **self.env,
-            "PYTHON": sys.executable,
-            "DAPHNE_PORT": str(self.ports[index]),
-            "DAPHNE_PING_INTERVAL": str(DAPHNE_PING_INTERVAL),
-        }
-        self.procs[index] = subprocess.Popen(
-            [str(RUN_DAPHNE), "--access-log", str(self.access_log(index))],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, run_script=True, **kwargs)
+
+    def environment(self) -> dict:
+        return {**super().environment(), "DAPHNE_PING_INTERVAL": str(DAPHNE_PING_INTERVAL)}
+
+    def run_script_args(self, index: int) -> list[str]:
+        return ["--access-log", str(self.access_log(index))]
 
     def access_log(self, index: int) -> Path:
         return self.tmp_path / f"daphne-{index}-access.log"

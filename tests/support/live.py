@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+RUN_DAPHNE = ROOT / "deploy" / "daphne" / "run.sh"
 STARTUP_TIMEOUT = 30
 
 
@@ -61,6 +62,7 @@ class LiveSite:
         database_admin_url: str | None = None,
         database_url_rewrite=None,
         production_server: bool = False,
+        run_script: bool = False,
     ):
         """`database_admin_url` picks the server to create the database on (default: the
         DATABASE_URL of the test run); `database_url_rewrite` changes the URL the site uses
@@ -70,6 +72,8 @@ class LiveSite:
         self.database_url_rewrite = database_url_rewrite
         # deploy/daphne/serve.py (graceful stop, bounded send buffers) instead of plain Daphne.
         self.production_server = production_server
+        # deploy/daphne/run.sh: serve.py with the deployed flags (handshake timeout, pings...).
+        self.run_script = run_script
         self.ports = [free_port() for _ in range(processes)]
         self.redis_url = redis_url
         self.extra_env = env or {}
@@ -108,23 +112,21 @@ class LiveSite:
         return self
 
     def _spawn(self, index: int) -> None:
-        log = open(self.logs[index], "ab")
-        server = [str(ROOT / "deploy" / "daphne" / "serve.py")] if self.production_server else ["-m", "daphne"]
-        self.procs[index] = subprocess.Popen(
-            [
-                sys.executable,
-                *server,
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.ports[index]),
-                "chatsite.asgi:application",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        env = self.env
+        if self.run_script:
+            # run.sh execs Python: the pid is the server's own, for signals and measuring.
+            command = [str(RUN_DAPHNE), *self.run_script_args(index)]
+            env = {**env, "PYTHON": sys.executable, "DAPHNE_PORT": str(self.ports[index])}
+        else:
+            server = [str(ROOT / "deploy" / "daphne" / "serve.py")] if self.production_server else ["-m", "daphne"]
+            command = [sys.executable, *server, "-b", "127.0.0.1", "-p", str(self.ports[index])]
+            command.append("chatsite.asgi:application")
+        with open(self.logs[index], "ab") as log:
+            self.procs[index] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def run_script_args(self, index: int) -> list[str]:
+        """More Daphne options for run.sh to pass on (with run_script)."""
+        return []
 
     # Headers for the health probe (a site behind a TLS proxy needs X-Forwarded-Proto).
     health_headers: dict = {}
