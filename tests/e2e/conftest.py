@@ -59,7 +59,10 @@ def frontend_build() -> Path:
     return manifest
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running on the main
+# thread while it is open, and any async test pytest schedules after the browser tests (pytest-
+# django runs tests without a database mark last) would then fail to start its own.
+@pytest.fixture(scope="package")
 def browser():
     if not os.path.exists(CHROMIUM):
         _unavailable(f"chromium is not installed at {CHROMIUM}")
