@@ -39,8 +39,8 @@ BENCH_ENV = {
     # As deployed (deploy/docker-compose.yml): the default 0 opens a new PostgreSQL connection
     # for every database_sync_to_async call, which alone holds S1 under 30 deliveries/s.
     "DATABASE_CONN_MAX_AGE": "60",
-    # Production settings, as deployed: with DEBUG on, Django logs every query it runs
-    # (CursorDebugWrapper), which was 12 % of the send path's samples.
+    # Production settings, as deployed. With DEBUG on, Django also logs every query it runs
+    # (CursorDebugWrapper), and secure-only cookies and HTTPS redirects are off.
     "DJANGO_DEBUG": "0",
     "ALLOWED_HOSTS": "127.0.0.1",
     "GUEST_SIGNIN_ENABLED": "1",
@@ -94,7 +94,6 @@ class RoomsServer:
     kind = "rooms"
 
     def __init__(self, tmp_path: Path, redis_url: str, *, processes: int = 2, pin_cores: bool = True):
-        # deploy/daphne/serve.py, as deployed: bounded send buffers, graceful stop.
         env = {**BENCH_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
         # Started as deployed: deploy/daphne/run.sh, with its flags (a 10 s handshake timeout,
         # pings, frame limits) around deploy/daphne/serve.py.
