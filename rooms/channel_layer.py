@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
-from channels_redis.utils import _close_redis, _consistent_hash, _wrap_close, create_pool
+from channels_redis.utils import _close_redis, _wrap_close, create_pool
 from redis import asyncio as aioredis
 
 
@@ -80,16 +80,16 @@ def _settle(batch, error: Exception | None) -> None:
 class BatchingPubSubLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._batchers = [_PublishBatcher(shard.host) for shard in self._shards]
+        self._batchers = {shard: _PublishBatcher(shard.host) for shard in self._shards}
 
     async def group_send(self, group, message):
         group_channel = self._get_group_channel_name(group)
-        batcher = self._batchers[_consistent_hash(group_channel, len(self._shards))]  # as _get_shard
+        batcher = self._batchers[self._get_shard(group_channel)]
         await batcher.publish(group_channel, self.channel_layer.serialize(message))
 
     async def flush(self):
         await super().flush()
-        for batcher in self._batchers:
+        for batcher in self._batchers.values():
             await batcher.close()
 
 
