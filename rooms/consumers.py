@@ -30,6 +30,10 @@ CLOSE_TOO_MANY_CONNECTIONS = 4429
 # Daphne's own frame limit closes with 1009 (deploy/daphne/run.sh); an application may only
 # close with 1000 or 3000-4999, so the app's own check uses the 4xxx twin of HTTP 413.
 CLOSE_FRAME_TOO_BIG = 4413
+# Offered by deploy/daphne/serve.py: a synchronous send of one text frame, framed once for all
+# the sockets a room frame goes to. Without it (another server, the test communicator) room
+# frames take the ordinary `websocket.send`.
+SEND_TEXT_NOW_EXTENSION = "rooms.send_text_now"
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -37,6 +41,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     joined = False
     # Room frames that arrive while the socket is opening wait here until `hello` is sent.
     held_frames: list[str] | None = None
+    send_text_now = None
     expiry_timer: asyncio.TimerHandle | None = None
 
     async def dispatch(self, message):
@@ -55,6 +60,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # Accept first, so that the browser sees our close code instead of a failed handshake.
         await self.accept()
         self.user = self.scope["user"]
+        self.send_text_now = self.scope.get("extensions", {}).get(SEND_TEXT_NOW_EXTENSION)
         if not self.user.is_authenticated:
             return await self.close(code=CLOSE_NOT_SIGNED_IN)
         if not self.user.is_active:
@@ -202,6 +208,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def deliver(self, text: str) -> None:
         if self.held_frames is not None:
             self.held_frames.append(text)
+        elif self.send_text_now is not None:
+            self.send_text_now(text)
         else:
             await self.base_send({"type": "websocket.send", "text": text})
 

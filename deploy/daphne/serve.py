@@ -15,6 +15,11 @@ as docs/protocol.md promises, instead of dropping the TCP connection (seen as 10
 
 And it bounds what a client that stops reading can cost: past DAPHNE_SEND_BUFFER_BYTES
 (1 MiB) waiting to be written to it, its socket is closed with 4408 (BoundedWebSocketProtocol).
+
+Two shortcuts make fanning a frame out to many sockets cheaper: writes go to the socket at once
+when nothing is buffered (install_write_through), and the ASGI extension "rooms.send_text_now"
+in each socket's scope sends a text frame without the ASGI message round (see
+BoundedWebSocketProtocol.send_text_now).
 """
 
 import logging
@@ -27,6 +32,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor
+from ws_frames import shared_text_frame  # deploy/daphne/ws_frames.py, beside this script
 
 logger = logging.getLogger("rooms.daphne")
 
@@ -34,6 +40,8 @@ SERVICE_RESTART = 1012  # RFC 6455 registry: "the server is restarting; reconnec
 POLL_SECONDS = 0.05
 CLOSE_TOO_SLOW = 4408  # docs/protocol.md
 SLOW_CLOSE_GRACE_SECONDS = 2.0
+# The ASGI scope extension rooms/consumers.py looks for (scope["extensions"]).
+SEND_TEXT_NOW_EXTENSION = "rooms.send_text_now"
 
 
 class BoundedWebSocketProtocol(WebSocketProtocol):
@@ -58,15 +66,36 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         )
 
     def serverSend(self, content, binary=False):
-        if self.slow_closing:
-            return
-        if self.unsent_bytes() > self.factory.send_buffer_limit:
-            self.slow_closing = True
-            logger.warning("closing a slow client %s: %d bytes unsent", self.client_addr, self.unsent_bytes())
-            self.sendClose(code=CLOSE_TOO_SLOW, reason="too slow: not reading")
-            reactor.callLater(SLOW_CLOSE_GRACE_SECONDS, self._drop_if_open)
+        if self.slow_closing or self._closed_for_being_slow():
             return
         super().serverSend(content, binary)
+
+    def send_text_now(self, text: str) -> None:
+        """The "rooms.send_text_now" extension: what a `websocket.send` of `text` does, minus
+        the trip there. A room frame to n sockets would otherwise pass n times through the
+        session middleware's send, Daphne's reply dispatch and autobahn's sendMessage (which
+        formats a debug line per frame even with debug logging off), and be framed n times.
+        Here the frame is built once per text (server frames are unmasked, so every socket gets
+        the same bytes) and written as it is. Anything unusual takes the ordinary path."""
+        if self.state != self.STATE_OPEN:
+            return  # closing or closed: its disconnect follows, and catch-up covers the rest
+        if self.slow_closing or self._closed_for_being_slow():
+            return
+        if self._perMessageCompress is None and not self.send_queue and not self.autoFragmentSize:
+            frame, payload_size = shared_text_frame(text)
+            if not 0 < self.maxMessagePayloadSize < payload_size:
+                self.transport.write(frame)
+                return
+        WebSocketProtocol.serverSend(self, text, False)
+
+    def _closed_for_being_slow(self) -> bool:
+        if self.unsent_bytes() <= self.factory.send_buffer_limit:
+            return False
+        self.slow_closing = True
+        logger.warning("closing a slow client %s: %d bytes unsent", self.client_addr, self.unsent_bytes())
+        self.sendClose(code=CLOSE_TOO_SLOW, reason="too slow: not reading")
+        reactor.callLater(SLOW_CLOSE_GRACE_SECONDS, self._drop_if_open)
+        return True
 
     def _drop_if_open(self):
         if self.state != self.STATE_CLOSED:
@@ -131,6 +160,11 @@ class DrainingServer(Server):
         self.ws_factory.setProtocolOptions(failByDrop=False)
         self.ws_factory.protocol = BoundedWebSocketProtocol
         self.ws_factory.send_buffer_limit = int(os.environ.get("DAPHNE_SEND_BUFFER_BYTES") or 1024 * 1024)
+
+    def create_application(self, protocol, scope):
+        if isinstance(protocol, BoundedWebSocketProtocol):
+            scope.setdefault("extensions", {})[SEND_TEXT_NOW_EXTENSION] = protocol.send_text_now
+        return super().create_application(protocol, scope)
 
     def listen_success(self, port):
         super().listen_success(port)
