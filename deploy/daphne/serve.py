@@ -32,7 +32,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor
-from ws_frames import shared_text_frame  # deploy/daphne/ws_frames.py, beside this script
+from ws_frames import SEND_TEXT_NOW_EXTENSION, shared_text_frame  # deploy/daphne/ws_frames.py
 
 logger = logging.getLogger("rooms.daphne")
 
@@ -40,8 +40,6 @@ SERVICE_RESTART = 1012  # RFC 6455 registry: "the server is restarting; reconnec
 POLL_SECONDS = 0.05
 CLOSE_TOO_SLOW = 4408  # docs/protocol.md
 SLOW_CLOSE_GRACE_SECONDS = 2.0
-# The ASGI scope extension rooms/consumers.py looks for (scope["extensions"]).
-SEND_TEXT_NOW_EXTENSION = "rooms.send_text_now"
 
 
 class BoundedWebSocketProtocol(WebSocketProtocol):

@@ -5,6 +5,10 @@ Kept apart from serve.py so that it can be imported without installing Twisted's
 
 import struct
 
+# The ASGI scope extension serve.py offers (scope["extensions"]); rooms/consumers.py looks for
+# it under the same name, and tests/deploy/test_ws_frames.py checks that the two agree.
+SEND_TEXT_NOW_EXTENSION = "rooms.send_text_now"
+
 
 def text_frame(payload: bytes) -> bytes:
     """One unfragmented, unmasked WebSocket text frame (RFC 6455 section 5.2): FIN and opcode 1,

@@ -10,6 +10,8 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
+from rooms import consumers
+
 WS_FRAMES = Path(__file__).resolve().parents[2] / "deploy" / "daphne" / "ws_frames.py"
 
 
@@ -33,6 +35,11 @@ def parse_one(data: bytes) -> Frame:
         assert reader.at_eof(), "bytes left after the frame"
         return done.value
     raise AssertionError("the frame is incomplete")
+
+
+def test_the_consumer_looks_for_the_extension_under_the_name_serve_py_offers_it(ws_frames):
+    # A mismatch would not break anything visible: room frames would quietly take the slow path.
+    assert consumers.SEND_TEXT_NOW_EXTENSION == ws_frames.SEND_TEXT_NOW_EXTENSION
 
 
 # 7-bit lengths end at 125; 16-bit at 65,535; then 64-bit.
