@@ -77,7 +77,9 @@ def browser():
 
 @pytest.fixture
 def site(tmp_path, frontend_build) -> Iterator[LiveSite]:
-    live = LiveSite(tmp_path).start()
+    # Started as `make run` starts it (deploy/daphne/run.sh, serve.py): the browser then gets
+    # room frames through serve.py's own send path, as users do.
+    live = LiveSite(tmp_path, run_script=True).start()
     yield live
     live.stop()
 
