@@ -50,7 +50,7 @@ def online_count(site, session) -> int:
 
 async def test_a_client_that_stops_reading_is_closed_and_costs_bounded_memory(tmp_path, redis_url):
     site = LiveSite(
-        tmp_path, redis_url=redis_url, production_server=True, env={"DAPHNE_SEND_BUFFER_BYTES": str(SEND_BUFFER_LIMIT)}
+        tmp_path, redis_url=redis_url, run_script=True, env={"DAPHNE_SEND_BUFFER_BYTES": str(SEND_BUFFER_LIMIT)}
     ).start()
     sleeper_session = guest_session(site.url(), "Sleeper")
     sleeper = open_non_reading_socket(site, sleeper_session)
@@ -100,7 +100,7 @@ async def test_a_reader_that_falls_behind_and_catches_up_gets_every_frame_intact
     still arrive whole and in the order they were sent."""
     # The send-buffer limit out of the way: this test is about what gets buffered, not the cap.
     site = LiveSite(
-        tmp_path, redis_url=redis_url, production_server=True, env={"DAPHNE_SEND_BUFFER_BYTES": str(64 * 2**20)}
+        tmp_path, redis_url=redis_url, run_script=True, env={"DAPHNE_SEND_BUFFER_BYTES": str(64 * 2**20)}
     ).start()
     session = guest_session(site.url(), "Pauser")
     # A small receive window, so that a pause fills the kernel's buffers within a few frames.

@@ -61,7 +61,6 @@ class LiveSite:
         env: dict | None = None,
         database_admin_url: str | None = None,
         database_url_rewrite=None,
-        production_server: bool = False,
         run_script: bool = False,
     ):
         """`database_admin_url` picks the server to create the database on (default: the
@@ -70,9 +69,8 @@ class LiveSite:
         self.tmp_path = tmp_path
         self.database_admin_url = database_admin_url
         self.database_url_rewrite = database_url_rewrite
-        # deploy/daphne/serve.py (graceful stop, bounded send buffers) instead of plain Daphne.
-        self.production_server = production_server
-        # deploy/daphne/run.sh: serve.py with the deployed flags (handshake timeout, pings...).
+        # deploy/daphne/run.sh instead of plain Daphne: serve.py (graceful stop, bounded send
+        # buffers, its own send path) with the deployed flags (handshake timeout, pings...).
         self.run_script = run_script
         self.ports = [free_port() for _ in range(processes)]
         self.redis_url = redis_url
@@ -118,8 +116,7 @@ class LiveSite:
             command = [str(RUN_DAPHNE), *self.run_script_args(index)]
             env = {**env, "PYTHON": sys.executable, "DAPHNE_PORT": str(self.ports[index])}
         else:
-            server = [str(ROOT / "deploy" / "daphne" / "serve.py")] if self.production_server else ["-m", "daphne"]
-            command = [sys.executable, *server, "-b", "127.0.0.1", "-p", str(self.ports[index])]
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.ports[index])]
             command.append("chatsite.asgi:application")
         with open(self.logs[index], "ab") as log:
             self.procs[index] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
