@@ -3,6 +3,7 @@
 The REST send and the WebSocket send both call message_create: one write path, one set of rules.
 """
 
+import functools
 import logging
 import math
 import secrets
@@ -30,6 +31,7 @@ _fallback_buckets = MemoryState()
 class SendResult:
     message: Message
     created: bool
+    data: dict  # message_data(message): built once for the broadcast, the ack and the response
 
 
 def _existing_send(*, author: User, client_id: str) -> Message | None:
@@ -39,7 +41,7 @@ def _existing_send(*, author: User, client_id: str) -> Message | None:
 def _replay(existing: Message, room: Room) -> SendResult:
     if existing.room_id != room.id:
         raise ChatError("client_id_conflict", "This client_id was already used for a message in another room.")
-    return SendResult(message=existing, created=False)
+    return SendResult(message=existing, created=False, data=message_data(existing))
 
 
 def _send_rate_wait(user: User) -> float:
@@ -76,6 +78,12 @@ def _claim_and_insert_sql(quote) -> str:
     )
 
 
+@functools.cache
+def _claim_and_insert_sql_postgresql() -> str:
+    # Built once: composing it cost as much as building the frame it stores.
+    return _claim_and_insert_sql(connection.ops.quote_name)
+
+
 def _store_message(*, room: Room, author: User, body: str, client_id: str) -> Message | None:
     """Claim the room's next seq and insert the message, or None when the room is archived (or
     gone). A client_id already used raises IntegrityError and changes nothing. The row lock the
@@ -88,7 +96,7 @@ def _store_message(*, room: Room, author: User, body: str, client_id: str) -> Me
         # does not break the caller's transaction.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             with connection.cursor() as cursor:
-                cursor.execute(_claim_and_insert_sql(connection.ops.quote_name), params)
+                cursor.execute(_claim_and_insert_sql_postgresql(), params)
                 row = cursor.fetchone()
         if row is None:
             return None
@@ -133,10 +141,10 @@ def message_create(*, room: Room, author: User, body: object, client_id: object)
         return _replay_or_raise(room, author, client_id, error)
     if message is None:
         return _replay_or_raise(room, author, client_id, _room_closed(room))
-    message.room, message.author = room, author
+    data = message_data(message)
     # Committed by now, unless the caller holds a transaction: then after it commits.
-    realtime.publish_to_room_on_commit(room.pk, {"type": "message.new", "message": message_data(message)})
-    return SendResult(message=message, created=True)
+    realtime.publish_to_room_on_commit(room.pk, {"type": "message.new", "message": data})
+    return SendResult(message=message, created=True, data=data)
 
 
 def _replay_or_raise(room: Room, author: User, client_id: str, error: Exception) -> SendResult:

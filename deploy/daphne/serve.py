@@ -54,6 +54,11 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         install_write_through(self.transport)
         super().connectionMade()
 
+    def dataReceived(self, data):
+        # autobahn's own dataReceived is this plus a debug line whose arguments it formats
+        # (coloured type name, peer, length) for every read, even with debug logging off.
+        self._dataReceived(data)
+
     def unsent_bytes(self) -> int:
         transport = self.transport
         # Twisted's FileDescriptor keeps what the kernel has not taken in these three fields.

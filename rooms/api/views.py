@@ -159,9 +159,7 @@ class MessageListView(APIView):
         result = services.message_create(
             room=room, author=request.user, body=data.get("body"), client_id=data.get("client_id")
         )
-        return Response(
-            message_data(result.message), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        )
+        return Response(result.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class MessageDetailView(APIView):
