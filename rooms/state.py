@@ -166,52 +166,72 @@ def _ints(values) -> list[int]:
     return [int(_decode(v)) for v in values]
 
 
+class _Scripts:
+    """The Lua scripts registered with one client: they run by SHA (EVALSHA) and are loaded
+    again by redis-py if the server lost them (a restart). EVAL would send the whole script
+    with every call, and the server hash it, for every send and every socket opened."""
+
+    def __init__(self, client):
+        self.open = client.register_script(_OPEN)
+        self.close = client.register_script(_CLOSE)
+        self.touch = client.register_script(_TOUCH)
+        self.members = client.register_script(_MEMBERS)
+        self.take_token = client.register_script(_TAKE_TOKEN)
+
+
 class RedisState:
     def __init__(self, url: str, max_connections: int):
         self._url = url
         self._max_connections = max_connections
         self._sync_client = redis.Redis.from_url(url, max_connections=max_connections)
+        self._sync_scripts = _Scripts(self._sync_client)
         # redis.asyncio clients are bound to the event loop that created them.
         self._async_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def _aclient(self) -> aioredis.Redis:
+    def _this_loops(self) -> tuple[aioredis.Redis, _Scripts]:
         loop = asyncio.get_running_loop()
-        client = self._async_clients.get(loop)
-        if client is None:
+        found = self._async_clients.get(loop)
+        if found is None:
             client = aioredis.Redis.from_url(self._url, max_connections=self._max_connections)
-            self._async_clients[loop] = client
-        return client
+            found = self._async_clients[loop] = (client, _Scripts(client))
+        return found
+
+    def _aclient(self) -> aioredis.Redis:
+        return self._this_loops()[0]
+
+    def _ascripts(self) -> _Scripts:
+        return self._this_loops()[1]
 
     async def connection_opened(self, room_id, user_id, connection_id, *, ttl, cap) -> PresenceChange:
-        status, *gone = await self._aclient().eval(
-            _OPEN, 2, _room_key(room_id), _user_key(user_id), _member(user_id, connection_id), user_id, ttl, cap
+        status, *gone = await self._ascripts().open(
+            keys=[_room_key(room_id), _user_key(user_id)], args=[_member(user_id, connection_id), user_id, ttl, cap]
         )
         return PresenceChange(changed=status == 1, gone_user_ids=_ints(gone), refused=status == -1)
 
     async def connection_closed(self, room_id, user_id, connection_id) -> PresenceChange:
-        last, *gone = await self._aclient().eval(
-            _CLOSE, 2, _room_key(room_id), _user_key(user_id), _member(user_id, connection_id), user_id
+        last, *gone = await self._ascripts().close(
+            keys=[_room_key(room_id), _user_key(user_id)], args=[_member(user_id, connection_id), user_id]
         )
         return PresenceChange(changed=last == 1, gone_user_ids=_ints(gone))
 
     async def connection_alive(self, room_id, user_id, connection_id, *, ttl) -> list[int]:
-        gone = await self._aclient().eval(
-            _TOUCH, 2, _room_key(room_id), _user_key(user_id), _member(user_id, connection_id), ttl
+        gone = await self._ascripts().touch(
+            keys=[_room_key(room_id), _user_key(user_id)], args=[_member(user_id, connection_id), ttl]
         )
         return _ints(gone)
 
     async def online_user_ids(self, room_id) -> set[int]:
-        (members,) = await self._aclient().eval(_MEMBERS, 1, _room_key(room_id))
+        (members,) = await self._ascripts().members(keys=[_room_key(room_id)])
         return _user_ids(members)
 
     def online_counts(self, room_ids: list[int]) -> dict[int, int]:
         if not room_ids:
             return {}
-        per_room = self._sync_client.eval(_MEMBERS, len(room_ids), *[_room_key(r) for r in room_ids])
+        per_room = self._sync_scripts.members(keys=[_room_key(r) for r in room_ids])
         return {room_id: len(_user_ids(members)) for room_id, members in zip(room_ids, per_room, strict=True)}
 
     def take_token(self, name: str, *, rate: float, burst: int) -> float:
-        return float(self._sync_client.eval(_TAKE_TOKEN, 1, _bucket_key(name), rate, burst))
+        return float(self._sync_scripts.take_token(keys=[_bucket_key(name)], args=[rate, burst]))
 
     def put_once(self, name: str, value: str, *, ttl: int) -> None:
         self._sync_client.set(_once_key(name), value, ex=ttl)
