@@ -168,7 +168,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except DatabaseError:
             logger.exception("storing a message failed")
             raise unavailable() from None
-        await self.send_text(realtime.encode({"type": "ack", "client_id": result.message.client_id, "message": result.data}))
+        await self.send_text(
+            realtime.encode({"type": "ack", "client_id": result.message.client_id, "message": result.data})
+        )
 
     async def typing(self, frame: dict):
         now = time.monotonic()

@@ -1,0 +1,43 @@
+"""The Redis state store runs its Lua scripts by SHA: they must survive Redis forgetting them."""
+
+import pytest
+import redis
+
+from rooms.state import RedisState, get_state
+
+
+@pytest.fixture
+def redis_state(redis_url) -> RedisState:
+    state = get_state()
+    assert isinstance(state, RedisState)
+    return state
+
+
+def _forget_scripts(url: str) -> None:
+    # What a Redis restart does to the script cache.
+    redis.Redis.from_url(url).script_flush()
+
+
+def test_rate_limit_still_counts_in_redis_after_its_script_is_forgotten(redis_state, redis_url, settings):
+    assert redis_state.take_token("send:1", rate=1.0, burst=2) == 0
+    _forget_scripts(redis_url)
+    # A failing script would fall back to a per-process bucket (services._send_rate_wait), so
+    # check that the shared bucket itself is what runs out.
+    assert redis_state.take_token("send:1", rate=1.0, burst=2) == 0
+    assert redis_state.take_token("send:1", rate=1.0, burst=2) > 0
+    prefix = settings.ROOMS["STATE_KEY_PREFIX"]
+    assert redis.Redis.from_url(redis_url).exists(f"{prefix}rate:send:1")
+
+
+async def test_presence_scripts_reload_after_they_are_forgotten(redis_state, redis_url):
+    first = await redis_state.connection_opened(7, 1, "conn-a", ttl=30, cap=5)
+    assert first.changed
+    _forget_scripts(redis_url)
+    second = await redis_state.connection_opened(7, 1, "conn-b", ttl=30, cap=5)
+    assert not second.changed  # the same user's second connection, seen through Redis
+    assert await redis_state.online_user_ids(7) == {1}
+    _forget_scripts(redis_url)
+    assert redis_state.online_counts([7]) == {7: 1}
+    _forget_scripts(redis_url)
+    assert (await redis_state.connection_closed(7, 1, "conn-a")).changed is False
+    assert (await redis_state.connection_closed(7, 1, "conn-b")).changed is True
