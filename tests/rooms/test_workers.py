@@ -1,5 +1,7 @@
 """The socket threads' database connections (rooms/workers.py)."""
 
+import os
+
 import pytest
 from django.db import OperationalError, connection, connections
 
@@ -52,3 +54,13 @@ async def test_a_database_that_is_really_failing_is_not_retried_forever(room):
     with pytest.raises(OperationalError):
         await db_write(failing, room_id=room.pk)()
     assert len(calls) == 2  # the first try, and one retry on a fresh connection
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="a Linux scheduling policy")
+async def test_the_socket_threads_do_not_preempt_the_event_loop_when_they_wake(room):
+    def policy() -> int:
+        return os.sched_getscheduler(0)  # 0: the calling thread
+
+    assert await db_write(policy, room_id=room.pk)() == os.SCHED_BATCH
+    assert await db_read(policy)() == os.SCHED_BATCH
+    assert policy() != os.SCHED_BATCH  # the event loop's thread keeps the default
