@@ -28,6 +28,7 @@ import signal
 import sys
 import time
 
+import autobahn_logs  # deploy/daphne/autobahn_logs.py
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
@@ -208,4 +209,5 @@ class DrainingCommandLineInterface(CommandLineInterface):
 
 
 if __name__ == "__main__":
+    autobahn_logs.install()
     DrainingCommandLineInterface().run(sys.argv[1:])
