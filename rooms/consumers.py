@@ -111,7 +111,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
         self.joined = True
         self._close_when_sign_in_expires()
-        online_ids = await self._presence(get_state().online_user_ids, room.pk, fallback={self.user.pk})
+        # Without the presence store (fallback) the hello shows the user alone.
+        online_ids = presence.online_user_ids or {self.user.pk}
         snapshot = await db_read(self._snapshot)(online_ids)
         await self.send_text(realtime.encode(snapshot))
         held, self.held_frames = self.held_frames, None

@@ -48,8 +48,9 @@ local function gone_users()
 end
 """
 
-# ARGV: member, user id, ttl, cap. Returns {status, gone...}: status 1 = user's first connection,
-# 0 = already connected elsewhere, -1 = refused because the user has `cap` connections.
+# ARGV: member, user id, ttl, cap. Returns {status, {gone...}, {live members...}}: status 1 =
+# user's first connection, 0 = already connected elsewhere, -1 = refused because the user has
+# `cap` connections. The live members spare the opening socket a second round trip for them.
 _OPEN = (
     _PRUNE
     + """
@@ -59,14 +60,14 @@ if has_user(user) then status = 0 end
 if KEYS[2] then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   if redis.call('ZCARD', KEYS[2]) >= cap and not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
-    return {-1, unpack(gone_users())}
+    return {-1, gone_users(), {}}
   end
   redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
   redis.call('EXPIRE', KEYS[2], ttl * 2)
 end
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('EXPIRE', KEYS[1], ttl * 2)
-return {status, unpack(gone_users())}
+return {status, gone_users(), redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')}
 """
 )
 
@@ -128,6 +129,7 @@ class PresenceChange:
     changed: bool  # first connection on open, last connection on close
     gone_user_ids: list[int] = field(default_factory=list)
     refused: bool = False  # the user already has the maximum number of connections
+    online_user_ids: set[int] | None = None  # on open: who is in the room now, the opener included
 
 
 def _conf(name: str):
@@ -203,10 +205,12 @@ class RedisState:
         return self._this_loops()[1]
 
     async def connection_opened(self, room_id, user_id, connection_id, *, ttl, cap) -> PresenceChange:
-        status, *gone = await self._ascripts().open(
+        status, gone, live = await self._ascripts().open(
             keys=[_room_key(room_id), _user_key(user_id)], args=[_member(user_id, connection_id), user_id, ttl, cap]
         )
-        return PresenceChange(changed=status == 1, gone_user_ids=_ints(gone), refused=status == -1)
+        return PresenceChange(
+            changed=status == 1, gone_user_ids=_ints(gone), refused=status == -1, online_user_ids=_user_ids(live)
+        )
 
     async def connection_closed(self, room_id, user_id, connection_id) -> PresenceChange:
         last, *gone = await self._ascripts().close(
@@ -273,7 +277,8 @@ class MemoryState:
             if len(mine) >= cap and member not in mine:
                 return PresenceChange(changed=False, gone_user_ids=gone, refused=True)
             mine[member] = room[member] = now + ttl
-        return PresenceChange(changed=first, gone_user_ids=gone)
+            online = _user_ids(m for m, expiry in room.items() if expiry > now)
+        return PresenceChange(changed=first, gone_user_ids=gone, online_user_ids=online)
 
     async def connection_closed(self, room_id, user_id, connection_id) -> PresenceChange:
         now, member = time.monotonic(), _member(user_id, connection_id)

@@ -1,4 +1,5 @@
-"""The Redis state store runs its Lua scripts by SHA: they must survive Redis forgetting them."""
+"""The presence and rate-limit store (rooms/state.py): in Redis its Lua scripts run by SHA and
+must survive Redis forgetting them."""
 
 import pytest
 import redis
@@ -41,3 +42,14 @@ async def test_presence_scripts_reload_after_they_are_forgotten(redis_state, red
     _forget_scripts(redis_url)
     assert (await redis_state.connection_closed(7, 1, "conn-a")).changed is False
     assert (await redis_state.connection_closed(7, 1, "conn-b")).changed is True
+
+
+async def test_opening_a_connection_reports_who_is_online_with_it(state_backend):
+    state = get_state()
+    assert (await state.connection_opened(9, 1, "a", ttl=30, cap=5)).online_user_ids == {1}
+    opened = await state.connection_opened(9, 2, "b", ttl=30, cap=5)
+    assert opened.changed and opened.online_user_ids == {1, 2}
+    await state.connection_closed(9, 1, "a")
+    assert (await state.connection_opened(9, 3, "c", ttl=30, cap=5)).online_user_ids == {2, 3}
+    refused = await state.connection_opened(9, 3, "d", ttl=30, cap=1)
+    assert refused.refused and not refused.online_user_ids
