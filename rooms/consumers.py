@@ -210,10 +210,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_text(text)
 
     async def send_text(self, text: str) -> None:
-        """Every frame this socket sends. With serve.py's extension it is written at once: the
-        ordinary `websocket.send` passes through the session middleware, Daphne's reply
-        dispatch and autobahn's sendMessage, about a third of the cost of an ack. Both paths
-        write in call order, so frames keep the order they were sent in."""
+        """Every frame this socket sends. With serve.py's extension it is written at once
+        instead of passing through the session middleware, Daphne's reply dispatch and
+        autobahn's sendMessage. Both paths write in call order, so frames keep their order."""
         if self.send_text_now is not None:
             self.send_text_now(text)
         else:

@@ -80,7 +80,8 @@ def _claim_and_insert_sql(quote) -> str:
 
 @functools.cache
 def _claim_and_insert_sql_postgresql() -> str:
-    # Built once: composing it cost as much as building the frame it stores.
+    # Built once per process rather than per send: composing it cost about as much as building
+    # the message's frame.
     return _claim_and_insert_sql(connection.ops.quote_name)
 
 

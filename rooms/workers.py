@@ -18,6 +18,7 @@ so there everything stays on the shared thread (both settings 0).
 
 import asyncio
 import functools
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, close_old_connections, connections
 
 from rooms import realtime
+
+logger = logging.getLogger(__name__)
 
 # Each thread keeps a database connection of its own (CONN_MAX_AGE): keep the pools small.
 _writers: list[ThreadPoolExecutor] = []
@@ -81,11 +84,17 @@ def _yield_on_wakeup() -> None:
     These threads wake whenever the event loop hands them a call or PostgreSQL answers. Under
     the default policy the woken thread takes the core from the event loop on the spot, while
     the loop still holds the GIL, so it can do nothing but wait for it, and the loop waits in
-    the run queue to get the core back. Under load that made S1's p99 jump past 100 ms in half
-    the runs; with SCHED_BATCH none did, and the process used 5 % less CPU (docs/benchmarks.md).
-    Applies to the calling thread only (tid 0), and needs no privilege."""
-    if hasattr(os, "SCHED_BATCH"):
+    the run queue to get the core back. Under load that put S1's p99 past 100 ms in two runs of
+    four; with SCHED_BATCH in none of four, and the process used 5 % less CPU
+    (docs/benchmarks.md). Applies to the calling thread only (tid 0) and needs no privilege; where
+    the policy is missing or refused, the thread keeps the default, as it would anyway."""
+    if not hasattr(os, "SCHED_BATCH"):
+        return
+    try:
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except OSError as error:
+        # An initializer that raises would break the pool, and with it every send.
+        logger.warning("could not set SCHED_BATCH on a database thread: %r", error)
 
 
 def db_write(func: Callable, *, room_id: int):

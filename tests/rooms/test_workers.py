@@ -1,11 +1,11 @@
-"""The socket threads' database connections (rooms/workers.py)."""
+"""The socket threads (rooms/workers.py): their database connections and their scheduling."""
 
 import os
 
 import pytest
 from django.db import OperationalError, connection, connections
 
-from rooms import services
+from rooms import services, workers
 from rooms.models import Message
 from rooms.workers import db_read, db_write
 
@@ -64,3 +64,14 @@ async def test_the_socket_threads_do_not_preempt_the_event_loop_when_they_wake(r
     assert await db_write(policy, room_id=room.pk)() == os.SCHED_BATCH
     assert await db_read(policy)() == os.SCHED_BATCH
     assert policy() != os.SCHED_BATCH  # the event loop's thread keeps the default
+
+
+def test_a_refused_scheduling_policy_leaves_the_thread_working(monkeypatch, caplog):
+    # A container may refuse the call: the pool's initializer must not raise (that would break
+    # the pool, and every send with it).
+    def refuse(*args):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(workers.os, "sched_setscheduler", refuse)
+    workers._yield_on_wakeup()
+    assert "could not set SCHED_BATCH" in caplog.text
