@@ -277,7 +277,7 @@ class MemoryState:
             if len(mine) >= cap and member not in mine:
                 return PresenceChange(changed=False, gone_user_ids=gone, refused=True)
             mine[member] = room[member] = now + ttl
-            online = _user_ids(m for m, expiry in room.items() if expiry > now)
+            online = _user_ids(room)  # pruned above: every entry left is live
         return PresenceChange(changed=first, gone_user_ids=gone, online_user_ids=online)
 
     async def connection_closed(self, room_id, user_id, connection_id) -> PresenceChange:
