@@ -68,7 +68,11 @@ def _claim_next_seq_sql(quote) -> str:
     )
 
 
-def _claim_and_insert_sql(quote) -> str:
+@functools.cache
+def _claim_and_insert_sql() -> str:
+    """PostgreSQL's one-statement send. Built once per process rather than per send: composing
+    it cost about as much as building the message's frame."""
+    quote = connection.ops.quote_name
     columns = ["room_id", "author_id", "seq", "body", "client_id", "created_at", "deleted"]
     return (
         f"WITH claimed AS ({_claim_next_seq_sql(quote)}) "
@@ -76,13 +80,6 @@ def _claim_and_insert_sql(quote) -> str:
         f"SELECT %(room)s, %(author)s, {quote('last_seq')}, %(body)s, %(client_id)s, %(now)s, false FROM claimed "
         f"RETURNING {quote('id')}, {quote('seq')}"
     )
-
-
-@functools.cache
-def _claim_and_insert_sql_postgresql() -> str:
-    # Built once per process rather than per send: composing it cost about as much as building
-    # the message's frame.
-    return _claim_and_insert_sql(connection.ops.quote_name)
 
 
 def _store_message(*, room: Room, author: User, body: str, client_id: str) -> Message | None:
@@ -97,7 +94,7 @@ def _store_message(*, room: Room, author: User, body: str, client_id: str) -> Me
         # does not break the caller's transaction.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             with connection.cursor() as cursor:
-                cursor.execute(_claim_and_insert_sql_postgresql(), params)
+                cursor.execute(_claim_and_insert_sql(), params)
                 row = cursor.fetchone()
         if row is None:
             return None
