@@ -16,7 +16,7 @@ from django.db import DatabaseError
 from rooms import realtime, selectors, services
 from rooms.errors import ChatError, unavailable
 from rooms.fanout import fanout_for
-from rooms.serializers import author_data, message_data, user_data
+from rooms.serializers import author_data, user_data
 from rooms.socket_auth import seconds_until
 from rooms.state import PresenceChange, get_state
 from rooms.workers import db_read, db_write
@@ -225,20 +225,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     def _snapshot(self, online_ids) -> dict:
         snapshot = selectors.room_snapshot(room_id=self.room_id, after=self._after_param(), online_user_ids=online_ids)
-        room = snapshot.room
         return {
             "type": "hello",
-            "room": {
-                "slug": room.slug,
-                "name": room.name,
-                "description": room.description,
-                "is_archived": room.is_archived,
-                "last_seq": room.last_seq,
-            },
+            "room": snapshot.room,
             "you": user_data(self.user),
-            "online": [author_data(user) for user in snapshot.online],
+            "online": snapshot.online,
             "online_count": len(snapshot.online),
-            "messages": [message_data(message) for message in snapshot.messages],
+            "messages": snapshot.messages,
             "has_more": snapshot.has_more,
             "resync": snapshot.resync,
         }

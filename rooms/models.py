@@ -12,7 +12,13 @@ class User(AbstractUser):
 
     @property
     def shown_name(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return shown_name(self.display_name, self.first_name, self.last_name, self.username)
+
+
+def shown_name(display_name: str, first_name: str, last_name: str, username: str) -> str:
+    """The name shown for a user: one rule for model instances and for rows read without them
+    (selectors.room_snapshot). The middle is AbstractUser.get_full_name()."""
+    return display_name or f"{first_name} {last_name}".strip() or username
 
 
 class Room(models.Model):

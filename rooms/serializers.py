@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from rooms.models import Message, Room, User
+from rooms.models import Message, Room, User, shown_name
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -70,6 +70,36 @@ def message_data(message: Message) -> dict:
         "created_at": _iso(message.created_at),
         "edited_at": _iso(message.edited_at),
         "deleted": message.deleted,
+    }
+
+
+# The same shapes from columns, for the reads every socket open makes without model instances
+# (selectors.room_snapshot). Tests compare them with the model versions above.
+AUTHOR_COLUMNS = ("id", "display_name", "first_name", "last_name", "username", "avatar_url")
+MESSAGE_COLUMNS = ("id", "seq", "body", "client_id", "created_at", "edited_at", "deleted")
+
+
+def author_row_data(row) -> dict:
+    """`row`: the values of AUTHOR_COLUMNS, in that order."""
+    pk, display_name, first_name, last_name, username, avatar_url = row
+    name = shown_name(display_name, first_name, last_name, username)
+    return {"id": pk, "display_name": name, "avatar_url": avatar_url}
+
+
+def message_row_data(row, *, room_slug: str) -> dict:
+    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order,
+    with aware datetimes."""
+    pk, seq, body, client_id, created_at, edited_at, deleted = row[:7]
+    return {
+        "id": pk,
+        "seq": seq,
+        "room": room_slug,
+        "author": author_row_data(row[7:]),
+        "body": "" if deleted else body,
+        "client_id": client_id,
+        "created_at": _iso(created_at),
+        "edited_at": _iso(edited_at),
+        "deleted": bool(deleted),
     }
 
 
