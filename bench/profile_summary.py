@@ -18,7 +18,7 @@ MARKERS = [
     ("event loop thread (Daphne, Twisted, consumers)", r"^<module> \((daphne/__main__|.*serve\.py)"),
     ("aclose_old_connections (per-event thread hop)", r"(^|\.)aclose_old_connections \("),
     ("await_many_dispatch (consumer dispatch loop)", r"(^|\.)await_many_dispatch \("),
-    ("room fan-out reader (layer event -> local sockets)", r"RoomFanout\._read \(rooms/fanout"),
+    ("room fan-out reader (layer event -> local sockets)", r"(RoomFanout|ProcessFanout)\._read \(rooms/fanout"),
     ("RoomConsumer.connect (socket open)", r"RoomConsumer\.connect \(rooms/consumers"),
     ("message_create (service, in the worker)", r"^message_create \(rooms/services"),
     ("  psycopg Connection.wait (waiting on PostgreSQL)", r"^Connection\.wait \(psycopg"),

@@ -3,6 +3,7 @@ shared state in state.py, group names and encoding in realtime.py."""
 
 import asyncio
 import logging
+import secrets
 import time
 from urllib.parse import parse_qs
 
@@ -10,6 +11,7 @@ import orjson
 import redis
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -37,6 +39,9 @@ SEND_TEXT_NOW_EXTENSION = "rooms.send_text_now"
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
+    # No channel of its own (Channels would subscribe one per socket): every event reaches
+    # the socket through the process's fan-out (rooms/fanout.py), which closes it on sign-out.
+    channel_layer_alias = None
     room_id: int | None = None
     joined = False
     # Room frames that arrive while the socket is opening wait here until `hello` is sent.
@@ -71,19 +76,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.room, self.room_id = room, room.pk
         self.last_typing_at = 0.0
         self.store_message = db_write(self._create_message, room_id=room.pk)
+        # Presence counts connections by it; a room frame can name it to skip this socket.
+        self.socket_id = secrets.token_hex(12)
+        # Close events for these groups close the socket: on deactivation, and on sign-out.
+        signout_group = self.scope.get("signout_group")
+        self.close_groups = frozenset([realtime.user_group(self.user.pk), *([signout_group] if signout_group else [])])
 
         # Join the room's live frames before reading history: whatever is stored after the
         # read arrives live, whatever before is in the hello (duplicates are dropped by id).
-        # The groups close the socket on sign-out and on deactivation.
         self.held_frames = []
-        self.fanout = fanout_for(self.channel_layer)
-        self.memberships = [realtime.user_group(self.user.pk)]
-        if self.scope.get("signout_group"):
-            self.memberships.append(self.scope["signout_group"])
+        self.fanout = fanout_for(get_channel_layer())
+        self.memberships = [realtime.room_group(room.pk), realtime.CLOSE_GROUP]
         try:
-            await self.fanout.join(room.pk, self)
             for group in self.memberships:
-                await self.channel_layer.group_add(group, self.channel_name)
+                await self.fanout.join(group, self)
             await self._open(room)
         except BaseException:
             # A failed open (database away, handshake cancelled) must not leave this socket
@@ -101,7 +107,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             get_state().connection_opened,
             room.pk,
             self.user.pk,
-            self.channel_name,
+            self.socket_id,
             ttl=conf["PRESENCE_TTL"],
             cap=conf["MAX_CONNECTIONS_PER_USER"],
             fallback=PresenceChange(changed=False),
@@ -131,7 +137,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.joined = False
         try:
             await self._leave_groups()
-            presence = await get_state().connection_closed(self.room_id, self.user.pk, self.channel_name)
+            presence = await get_state().connection_closed(self.room_id, self.user.pk, self.socket_id)
             if presence.changed:
                 await self._announce_presence("leave", [self.user])
             await self._announce_gone(presence.gone_user_ids)
@@ -179,7 +185,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.last_typing_at = now
         await realtime.apublish_to_room(
-            self.room_id, {"type": "typing", "user": author_data(self.user)}, exclude_channel=self.channel_name
+            self.room_id, {"type": "typing", "user": author_data(self.user)}, skip_socket=self.socket_id
         )
 
     async def ping(self, frame: dict):
@@ -187,7 +193,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             get_state().connection_alive,
             self.room_id,
             self.user.pk,
-            self.channel_name,
+            self.socket_id,
             ttl=settings.ROOMS["PRESENCE_TTL"],
             fallback=[],
         )
@@ -201,7 +207,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # The only client frames there are: anything else is `unknown_type`.
     commands = {"send": send_message, "typing": typing, "ping": ping}
 
-    # --- Room frames (rooms/fanout.py) and channel-layer handlers: forward only ------------
+    # --- Events from the process's fan-out (rooms/fanout.py): forward only -----------------
 
     async def deliver(self, text: str) -> None:
         if self.held_frames is not None:
@@ -218,7 +224,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         else:
             await self.base_send({"type": "websocket.send", "text": text})
 
-    async def session_signout(self, event):
+    async def sign_in_ended(self) -> None:
         await self.close(code=CLOSE_NOT_SIGNED_IN)
 
     # --- Helpers --------------------------------------------------------------------------
@@ -271,9 +277,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._announce_presence("leave", users)
 
     async def _leave_groups(self) -> None:
-        await self.fanout.leave(self.room_id, self)
         for group in self.memberships:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.fanout.leave(group, self)
 
     def _close_when_sign_in_expires(self) -> None:
         remaining = seconds_until(self.scope.get("auth_expires_at"))

@@ -1,10 +1,16 @@
-"""Room frames to this process's sockets: one channel-layer subscription per room per process.
+"""Channel-layer events to this process's sockets: one subscription per group per process.
 
-The usual Channels shape has every socket join its room's group. A frame to a room of n local
-sockets then costs n queue puts, n decodes and n trips through consumers' dispatch loops
-before a single byte is written. Here the process joins the group once, with a channel of its
-own, and one reader hands each frame, already encoded, straight to the room's local sockets
-(Phoenix calls this the fastlane). Order within a room is the channel's order, as before.
+Room frames. The usual Channels shape has every socket join its room's group. A frame to a
+room of n local sockets then costs n queue puts, n decodes and n trips through consumers'
+dispatch loops before a single byte is written. Here the process joins the group once, with a
+channel of its own, and one reader hands each frame, already encoded, straight to the room's
+local sockets (Phoenix calls this the fastlane). Order within a room is the channel's order.
+
+Closing. A socket has no channel of its own: it would cost a Redis subscription per socket (a
+round trip at every open and every close, and a reader task for the socket's life) only to
+hear that its sign-in ended, which is rare. Every socket joins realtime.CLOSE_GROUP instead,
+once per process, and a close event names the group whose sockets close (a user's, a
+session's); the reader closes the local sockets that belong to it.
 
 A socket joins with `await join(...)` before it reads history, like a group_add: anything
 published after that reaches it. Frames that arrive before the socket has sent its `hello` are
@@ -24,12 +30,15 @@ logger = logging.getLogger(__name__)
 
 
 class LocalSocket(Protocol):
-    channel_name: str
+    socket_id: str  # unique across processes: frames name the socket they skip by it
+    close_groups: frozenset[str]  # the groups whose close events close this socket
 
     async def deliver(self, text: str) -> None: ...
 
+    async def sign_in_ended(self) -> None: ...
 
-class _LocalRoom:
+
+class _Subscription:
     def __init__(self) -> None:
         self.sockets: set[LocalSocket] = set()
         self.channel: str | None = None
@@ -37,76 +46,84 @@ class _LocalRoom:
         self.reader: asyncio.Task | None = None
 
 
-class RoomFanout:
+class ProcessFanout:
     def __init__(self, layer) -> None:
         self.layer = layer
-        self.rooms: dict[int, _LocalRoom] = {}
+        self.groups: dict[str, _Subscription] = {}
 
-    async def join(self, room_id: int, socket: LocalSocket) -> None:
-        room = self.rooms.get(room_id)
-        if room is None:
-            room = self.rooms[room_id] = _LocalRoom()
-            room.subscribed = asyncio.ensure_future(self._subscribe(room_id, room))
-        room.sockets.add(socket)
+    async def join(self, group: str, socket: LocalSocket) -> None:
+        subscription = self.groups.get(group)
+        if subscription is None:
+            subscription = self.groups[group] = _Subscription()
+            subscription.subscribed = asyncio.ensure_future(self._subscribe(group, subscription))
+        subscription.sockets.add(socket)
         try:
             # Shielded: one joiner giving up (its handshake cancelled) must not cancel the
             # subscription the others are waiting for.
-            await asyncio.shield(room.subscribed)
+            await asyncio.shield(subscription.subscribed)
         except BaseException:
-            await self.leave(room_id, socket)
+            await self.leave(group, socket)
             raise
 
-    async def leave(self, room_id: int, socket: LocalSocket) -> None:
-        room = self.rooms.get(room_id)
-        if room is None or socket not in room.sockets:
+    async def leave(self, group: str, socket: LocalSocket) -> None:
+        subscription = self.groups.get(group)
+        if subscription is None or socket not in subscription.sockets:
             return
-        room.sockets.discard(socket)
-        if room.sockets:
+        subscription.sockets.discard(socket)
+        if subscription.sockets:
             return
-        del self.rooms[room_id]  # a later join starts afresh, even while this one winds down
+        del self.groups[group]  # a later join starts afresh, even while this one winds down
         try:
-            await asyncio.shield(room.subscribed)  # the reader exists once this is done
+            await asyncio.shield(subscription.subscribed)  # the reader exists once this is done
         except Exception:
             return  # never subscribed: nothing to undo
-        room.reader.cancel()
-        await self.layer.group_discard(realtime.room_group(room_id), room.channel)
+        subscription.reader.cancel()
+        await self.layer.group_discard(group, subscription.channel)
 
-    async def _subscribe(self, room_id: int, room: _LocalRoom) -> None:
-        room.channel = await self.layer.new_channel(prefix=f"fanout.room{room_id}.")
-        await self.layer.group_add(realtime.room_group(room_id), room.channel)
-        room.reader = asyncio.ensure_future(self._read(room))
+    async def _subscribe(self, group: str, subscription: _Subscription) -> None:
+        subscription.channel = await self.layer.new_channel(prefix=f"fanout.{group}.")
+        await self.layer.group_add(group, subscription.channel)
+        subscription.reader = asyncio.ensure_future(self._read(subscription))
 
-    async def _read(self, room: _LocalRoom) -> None:
+    async def _read(self, subscription: _Subscription) -> None:
         while True:
             try:
-                event = await self.layer.receive(room.channel)
+                event = await self.layer.receive(subscription.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 # The pub/sub layer reconnects by itself; an in-memory layer never gets here.
-                logger.warning("room fan-out could not receive; retrying", exc_info=True)
+                logger.warning("fan-out could not receive; retrying", exc_info=True)
                 await asyncio.sleep(0.5)
                 continue
-            if event.get("type") != realtime.FRAME_EVENT:
-                continue
-            text, exclude = event["text"], event.get("exclude")
-            for socket in tuple(room.sockets):
-                if socket.channel_name != exclude:
+            kind = event.get("type")
+            if kind == realtime.FRAME_EVENT:
+                text, skip = event["text"], event.get("skip")
+                for socket in tuple(subscription.sockets):
+                    if socket.socket_id != skip:
+                        try:
+                            # Returns without waiting: the server queues the bytes for the socket.
+                            await socket.deliver(text)
+                        except Exception:
+                            logger.warning("could not deliver a frame to %s", socket.socket_id, exc_info=True)
+            elif kind == realtime.CLOSE_EVENT:
+                # A look at every local socket, for an event that only comes with a sign-out.
+                target = event["group"]
+                for socket in [s for s in subscription.sockets if target in s.close_groups]:
                     try:
-                        # Returns without waiting: the server queues the bytes for the socket.
-                        await socket.deliver(text)
+                        await socket.sign_in_ended()
                     except Exception:
-                        logger.warning("could not deliver a frame to %s", socket.channel_name, exc_info=True)
+                        logger.warning("could not close %s", socket.socket_id, exc_info=True)
 
 
 # One fan-out per channel layer and event loop: tests run each case on a loop of its own.
 _fanouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def fanout_for(layer) -> RoomFanout:
+def fanout_for(layer) -> ProcessFanout:
     loop = asyncio.get_running_loop()
     per_loop = _fanouts.setdefault(loop, {})
     fanout = per_loop.get(id(layer))
     if fanout is None or fanout.layer is not layer:
-        fanout = per_loop[id(layer)] = RoomFanout(layer)
+        fanout = per_loop[id(layer)] = ProcessFanout(layer)
     return fanout

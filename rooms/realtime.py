@@ -19,9 +19,11 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# The channel-layer event type of a room frame (forwarded to sockets by rooms/fanout.py).
+# The channel-layer event types rooms/fanout.py hands to sockets: a room frame, and the end of
+# a sign-in (on CLOSE_GROUP, which every process's sockets join).
 FRAME_EVENT = "room.frame"
-SIGNOUT_EVENT = "session.signout"
+CLOSE_EVENT = "sockets.close"
+CLOSE_GROUP = "sockets.close"
 
 
 def room_group(room_id: int) -> str:
@@ -33,7 +35,7 @@ def user_group(user_id: int) -> str:
 
 
 def session_group(session_key: str) -> str:
-    # Never the session key itself: group names end up in Redis channel names.
+    # Never the session key itself: the name travels through Redis in close events.
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
@@ -41,15 +43,15 @@ def encode(frame: dict) -> str:
     return orjson.dumps(frame).decode()
 
 
-def frame_event(frame: dict, *, exclude_channel: str | None = None) -> dict:
-    return {"type": FRAME_EVENT, "text": encode(frame), "exclude": exclude_channel}
+def frame_event(frame: dict, *, skip_socket: str | None = None) -> dict:
+    return {"type": FRAME_EVENT, "text": encode(frame), "skip": skip_socket}
 
 
-async def apublish_to_room(room_id: int, frame: dict, *, exclude_channel: str | None = None) -> None:
+async def apublish_to_room(room_id: int, frame: dict, *, skip_socket: str | None = None) -> None:
     """Best-effort frames (typing, presence): a channel-layer outage drops them with a warning
-    instead of breaking the socket that triggered them."""
+    instead of breaking the socket that triggered them. `skip_socket`: a socket_id not to send to."""
     try:
-        await get_channel_layer().group_send(room_group(room_id), frame_event(frame, exclude_channel=exclude_channel))
+        await get_channel_layer().group_send(room_group(room_id), frame_event(frame, skip_socket=skip_socket))
     except Exception as error:
         logger.warning("could not publish %s to room %s: %r", frame.get("type"), room_id, error)
 
@@ -129,7 +131,7 @@ def publish_to_room_on_commit(room_id: int, frame: dict) -> None:
 
 def _close_group_sockets(group: str) -> None:
     try:
-        async_to_sync(get_channel_layer().group_send)(group, {"type": SIGNOUT_EVENT})
+        async_to_sync(get_channel_layer().group_send)(CLOSE_GROUP, {"type": CLOSE_EVENT, "group": group})
     except Exception:
         logger.exception("could not tell open sockets that their sign-in ended")
 

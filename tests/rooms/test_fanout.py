@@ -34,7 +34,7 @@ async def test_sockets_of_a_room_share_one_subscription(connect, user, other_use
     third = await database_sync_to_async(make_user)("Third")
     sockets = [await open_room(connect, u) for u in (user, other_user, third)]
     assert len(layer_members(room.pk)) == 1
-    assert len(fanout_for(get_channel_layer()).rooms[room.pk].sockets) == 3
+    assert len(fanout_for(get_channel_layer()).groups[realtime.room_group(room.pk)].sockets) == 3
 
     await send(sockets[0], {"type": "typing"})
     for listener in sockets[1:]:
@@ -55,7 +55,7 @@ async def test_last_socket_out_unsubscribes_and_the_next_join_subscribes_again(c
     socket = await open_room(connect, user)
     await socket.disconnect()
     await asyncio.sleep(0.05)
-    assert room.pk not in fanout_for(get_channel_layer()).rooms
+    assert realtime.room_group(room.pk) not in fanout_for(get_channel_layer()).groups
     assert layer_members(room.pk) == set()
 
     again = await open_room(connect, user)
@@ -97,3 +97,16 @@ async def test_concurrent_sends_to_a_room_go_out_in_seq_order(
     total = len(senders) * per_sender
     seqs = [(await frame_of_type(listener, "message.new"))["message"]["seq"] for _ in range(total)]
     assert seqs == list(range(1, total + 1))
+
+
+async def test_sockets_subscribe_nothing_of_their_own(connect, user, other_user, room, redis_url):
+    """A process holds one Redis subscription per room and one for close events, however many
+    sockets it serves: a channel per socket would be a round trip at every open and close."""
+    sockets = [await open_room(connect, person) for person in (user, other_user, user)]
+    inner = get_channel_layer()._get_layer()
+    assert len(inner.channels) == 2
+    assert set(fanout_for(get_channel_layer()).groups) == {realtime.room_group(room.pk), realtime.CLOSE_GROUP}
+    for socket in sockets:
+        await socket.disconnect()
+    await asyncio.sleep(0.05)
+    assert len(inner.channels) == 0 and fanout_for(get_channel_layer()).groups == {}
