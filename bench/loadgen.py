@@ -82,7 +82,16 @@ class ServerMeter:
             "cpu_us_per_delivery": round(1e6 * total / deliveries, 1) if deliveries else None,
             "rss_mib": [round(r / 2**20, 1) for r in self.rss()],
             "loadgen_cpu_pct": round(100 * (end["me"] - start["me"]) / wall, 1),
+            # Where each server ran: the proof that the load generator did not share its core.
+            "cores": [self._cores(p) for p in self.procs],
         }
+
+    @staticmethod
+    def _cores(proc: psutil.Process) -> list[int]:
+        try:
+            return sorted(proc.cpu_affinity())
+        except psutil.NoSuchProcess:
+            return []
 
     async def wait_quiet(self, threshold_pct: float = 15.0, timeout: float = 60.0, interval: float = 0.5) -> float:
         """Wait until the servers stop working off a previous phase (joins, leaves, backlog)."""

@@ -54,8 +54,14 @@ SERVER_CORE = 1  # the server under load; the load generator takes core 0
 LOADGEN_CORE = 0
 
 
+# The cores this machine gives us, read at import: pin_loadgen() narrows the benchmark process
+# to the load generator's core, and a check made after it would find only that core and leave
+# every server unpinned, sharing the load generator's core (sessions 1-5 ran that way).
+_MACHINE_CORES = frozenset(os.sched_getaffinity(0))
+
+
 def cores() -> set[int]:
-    return set(os.sched_getaffinity(0))
+    return set(_MACHINE_CORES)
 
 
 def pin(pid: int, core_set: set[int]) -> None:

@@ -3,10 +3,12 @@
 reports what docs/benchmarks.md reads. The full benchmark is `bench/run.py`, never a test."""
 
 import asyncio
+import os
+import threading
 
 import pytest
 
-from bench import scenarios
+from bench import scenarios, servers
 from bench.servers import RoomsServer
 
 pytestmark = [pytest.mark.live]
@@ -37,3 +39,25 @@ def test_smoke_run_delivers_every_message_once_and_reports_it(server):
     assert len(server_figures["pids"]) == len(server_figures["cpu_s"]) == len(server_figures["rss_mib"]) == 1
     assert server_figures["rss_mib"][0] > 0
     assert server_figures["cpu_us_per_delivery"] > 0
+    assert server_figures["cores"] == [sorted(os.sched_getaffinity(server_figures["pids"][0]))]
+
+
+def test_servers_are_pinned_away_from_a_pinned_load_generator(tmp_path, redis_url):
+    """bench/run.py pins itself to the load generator's core before it starts any server; the
+    servers it starts must still get a core of their own."""
+    if not {servers.LOADGEN_CORE, servers.SERVER_CORE} <= servers.cores():
+        pytest.skip("needs two cores")
+    started = []
+
+    def start_as_run_py_does():
+        servers.pin_loadgen()  # this thread only: Popen children inherit the calling thread's cores
+        started.append(RoomsServer(tmp_path, redis_url, processes=1).start())
+
+    thread = threading.Thread(target=start_as_run_py_does)
+    thread.start()
+    thread.join()
+    rooms = started[0]
+    try:
+        assert os.sched_getaffinity(rooms.pids([0])[0]) == {servers.SERVER_CORE}
+    finally:
+        rooms.stop()
