@@ -106,21 +106,21 @@ class RoomsServer:
         self.site = LiveSite(tmp_path, processes=processes, redis_url=redis_url, env=env, run_script=True)
         self.site.health_headers = PROXY_HEADERS
         self.pin_cores = pin_cores and _pinning_possible()
+        if self.pin_cores:
+            # As each process starts, not once it answers: S5's restarted process must handle
+            # the reconnect storm on its own core, not on the load generator's.
+            self.site.on_spawn = self._pin
         self._sessions: list[str] = []
 
     def start(self) -> RoomsServer:
         self.site.start()
-        self._pin_all()
         return self
 
-    def _pin_all(self) -> None:
-        if not self.pin_cores:
-            return
+    @staticmethod
+    def _pin(index: int, proc) -> None:
         # Process 0 takes the load on the server core; process 1 (the S5 writer's, idle
         # otherwise) shares the load generator's core.
-        for index, proc in enumerate(self.site.procs):
-            if proc is not None:
-                pin(proc.pid, {SERVER_CORE} if index == 0 else {LOADGEN_CORE})
+        pin(proc.pid, {SERVER_CORE} if index == 0 else {LOADGEN_CORE})
 
     @property
     def processes(self) -> int:
@@ -163,7 +163,6 @@ class RoomsServer:
         # Healthy means answering /health/ while the reconnect storm is on: give it time, so a
         # slow recovery is measured (S5's restart time) rather than ending the run.
         self.site.restart(index, timeout=120)
-        self._pin_all()
 
     def stop(self) -> None:
         self.site.stop()

@@ -78,6 +78,8 @@ class LiveSite:
         self.database: LiveDatabase | None = None
         self.procs: list[subprocess.Popen | None] = [None] * processes
         self.logs: list[Path] = [tmp_path / f"daphne-{i}.log" for i in range(processes)]
+        # Called with (index, Popen) as each process starts, before it answers (the benchmark pins it).
+        self.on_spawn = None
 
     # --- lifecycle ---
 
@@ -120,6 +122,8 @@ class LiveSite:
             command.append("chatsite.asgi:application")
         with open(self.logs[index], "ab") as log:
             self.procs[index] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if self.on_spawn is not None:
+            self.on_spawn(index, self.procs[index])
 
     def run_script_args(self, index: int) -> list[str]:
         """More Daphne options for run.sh to pass on (with run_script)."""
