@@ -50,6 +50,9 @@ def _profile_start(pid: int, seconds: float, out: Path) -> subprocess.Popen:
         [
             str(beside) if beside.exists() else "py-spy",
             "record",
+            # Only the thread holding the GIL: py-spy's idle detection counts threads blocked on
+            # a socket as busy on this kind of VM (docs/benchmarks.md).
+            "--gil",
             "--pid",
             str(pid),
             "--duration",
