@@ -1,0 +1,100 @@
+"""CPU per hello build: the reads a socket open makes for its `hello`, in a loop, no server.
+
+    .venv/bin/python bench/hello_reads.py [--calls 200] [--repeats 7]
+
+Creates a scratch PostgreSQL database (DATABASE_URL's server, or the local one; dropped at the
+end) with one room of 210 messages by 25 users, then times `RoomConsumer._snapshot` on one
+thread: a reconnect that missed 10 messages (`?after=`) and a fresh join (the latest 50), with
+all 25 users online. Prints the median CPU milliseconds per call as JSON. This is the database
+part of S5's reconnect storm (docs/benchmarks.md), without the socket around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.live import LiveDatabase  # noqa: E402
+
+
+def median_ms(call, calls: int, repeats: int) -> float:
+    runs = []
+    for _ in range(repeats):
+        started = time.process_time()
+        for _ in range(calls):
+            call()
+        runs.append((time.process_time() - started) / calls * 1000)
+    return round(statistics.median(runs), 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    with tempfile.TemporaryDirectory() as tmp:
+        database = LiveDatabase(Path(tmp), admin_url)
+        try:
+            os.environ.update(
+                DATABASE_URL=database.url,
+                DJANGO_SETTINGS_MODULE="chatsite.settings",
+                DJANGO_DEBUG="0",  # production settings: no query log
+                DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+                ALLOWED_HOSTS="127.0.0.1",
+            )
+            os.environ.pop("REDIS_URL", None)
+            print(json.dumps(measure(args.calls, args.repeats)))
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            database.drop()
+
+
+def measure(calls: int, repeats: int) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from rooms.consumers import RoomConsumer
+    from rooms.models import Message, Room, User
+
+    room = Room.objects.create(slug="hello-reads", name="Hello reads")
+    users = [User.objects.create(username=f"reader-{n}", display_name=f"Reader {n}") for n in range(25)]
+    Message.objects.bulk_create(
+        Message(room=room, author=users[n % 25], seq=n + 1, body="x" * 67, client_id=f"c-{n}") for n in range(210)
+    )
+    Room.objects.filter(pk=room.pk).update(last_seq=210)
+    after = list(room.messages.order_by("-id").values_list("id", flat=True)[:11])[-1]
+
+    consumer = RoomConsumer()
+    consumer.room_id, consumer.user = room.pk, users[0]
+    online = {user.pk for user in users}
+
+    def hello(query: bytes):
+        consumer.scope = {"query_string": query}
+        return consumer._snapshot(online)
+
+    assert len(hello(f"after={after}".encode())["messages"]) == 10
+    return {
+        "reconnect_10_missed_ms_cpu": median_ms(lambda: hello(f"after={after}".encode()), calls, repeats),
+        "fresh_join_50_ms_cpu": median_ms(lambda: hello(b""), calls, repeats),
+        "online_users": len(online),
+    }
+
+
+if __name__ == "__main__":
+    main()
