@@ -4,7 +4,7 @@ reports what docs/benchmarks.md reads. The full benchmark is `bench/run.py`, nev
 
 import asyncio
 import os
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -47,16 +47,14 @@ def test_servers_are_pinned_away_from_a_pinned_load_generator(tmp_path, redis_ur
     servers it starts must still get a core of their own."""
     if not {servers.LOADGEN_CORE, servers.SERVER_CORE} <= servers.cores():
         pytest.skip("needs two cores")
-    started = []
 
     def start_as_run_py_does():
         servers.pin_loadgen()  # this thread only: Popen children inherit the calling thread's cores
-        started.append(RoomsServer(tmp_path, redis_url, processes=1).start())
+        return RoomsServer(tmp_path, redis_url, processes=1).start()
 
-    thread = threading.Thread(target=start_as_run_py_does)
-    thread.start()
-    thread.join()
-    rooms = started[0]
+    # On a thread of its own, so that this process keeps both cores; .result() re-raises a failed start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        rooms = pool.submit(start_as_run_py_does).result()
     try:
         assert os.sched_getaffinity(rooms.pids([0])[0]) == {servers.SERVER_CORE}
     finally:
