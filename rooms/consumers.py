@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 import orjson
 import redis
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -48,6 +49,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
     held_frames: list[str] | None = None
     send_text_now = None
     expiry_timer: asyncio.TimerHandle | None = None
+
+    async def __call__(self, scope, receive, send):
+        """Channels' AsyncConsumer.__call__ for a consumer without a channel: it waits on the
+        client's messages only, so it awaits them one after another instead of through
+        await_many_dispatch, which makes a task and an asyncio.wait for every client frame."""
+        self.scope, self.channel_layer, self.base_send = scope, None, send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message):
         """Channels' dispatch minus the `aclose_old_connections()` it awaits before every event:
