@@ -22,7 +22,7 @@ from rooms.fanout import fanout_for
 from rooms.serializers import author_data, user_data
 from rooms.socket_auth import seconds_until
 from rooms.state import PresenceChange, get_state
-from rooms.workers import db_read, db_write
+from rooms.workers import db_read, db_write_batched
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return await self.close(code=CLOSE_UNKNOWN_ROOM)
         self.room, self.room_id = room, room.pk
         self.last_typing_at = 0.0
-        self.store_message = db_write(self._create_message, room_id=room.pk)
+        self.store_message = db_write_batched(
+            services.message_create_batch, room_id=room.pk, max_items=services.BATCH_MAX_SENDS
+        )
         # Presence counts connections by it; a room frame can name it to skip this socket.
         self.socket_id = secrets.token_hex(12)
         # Close events for these groups close the socket: on deactivation, and on sign-out.
@@ -183,7 +185,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def send_message(self, frame: dict):
         try:
-            result = await self.store_message(frame.get("body"), frame.get("client_id"))
+            result = await self.store_message(
+                # The room read at connect: the send itself refuses a room archived since.
+                services.SendRequest(
+                    room=self.room, author=self.user, body=frame.get("body"), client_id=frame.get("client_id")
+                )
+            )
         except DatabaseError:
             logger.exception("storing a message failed")
             raise unavailable() from None
@@ -259,10 +266,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if values and values[0].isdigit():
             return int(values[0])
         return None
-
-    def _create_message(self, body, client_id):
-        # The room read at connect: message_create itself refuses a room archived since.
-        return services.message_create(room=self.room, author=self.user, body=body, client_id=client_id)
 
     async def _announce_presence(self, event: str, users, *, online_count: int | None = None) -> None:
         if online_count is None:

@@ -62,7 +62,7 @@ _handoff = threading.local()
 
 @contextmanager
 def frames_handed_to(loop: asyncio.AbstractEventLoop):
-    """Within this block, publish_to_room hands frames to `loop` instead of waiting there for
+    """Within this block, publish_to_rooms hands frames to `loop` instead of waiting there for
     each publish: a worker thread blocked on the event loop's Redis round trip (async_to_sync)
     is a thread not storing the next message, and the hand-back cost a quarter of the loop's
     time under load (docs/benchmarks.md)."""
@@ -107,26 +107,34 @@ class _Publisher:
 _publishers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _hand_over(loop: asyncio.AbstractEventLoop, room_id: int, event: dict) -> None:
+def _hand_over(loop: asyncio.AbstractEventLoop, events: list[tuple[int, dict]]) -> None:
     publisher = _publishers.get(loop)
     if publisher is None:
         publisher = _publishers[loop] = _Publisher()
-    publisher.put(room_id, event)
+    for room_id, event in events:
+        publisher.put(room_id, event)
 
 
-def publish_to_room(room_id: int, frame: dict) -> None:
-    event = frame_event(frame)
+def publish_to_rooms(frames: list[tuple[int, dict]]) -> None:
+    """`frames`: (room id, frame) pairs, published in this order. Handed to the loop in one
+    call: each call_soon_threadsafe wakes the loop once, and a batch of sends makes several."""
+    events = [(room_id, frame_event(frame)) for room_id, frame in frames]
     loop = getattr(_handoff, "loop", None)
     if loop is not None:
-        loop.call_soon_threadsafe(_hand_over, loop, room_id, event)
+        loop.call_soon_threadsafe(_hand_over, loop, events)
     else:
-        async_to_sync(get_channel_layer().group_send)(room_group(room_id), event)
+        for room_id, event in events:
+            async_to_sync(get_channel_layer().group_send)(room_group(room_id), event)
+
+
+def publish_to_rooms_on_commit(frames: list[tuple[int, dict]]) -> None:
+    """Broadcast only once the changes are durable. A failed broadcast is logged, not raised:
+    the change is stored, and clients find it through their `seq` gap check or catch-up."""
+    transaction.on_commit(lambda: publish_to_rooms(frames), robust=True)
 
 
 def publish_to_room_on_commit(room_id: int, frame: dict) -> None:
-    """Broadcast only once the change is durable. A failed broadcast is logged, not raised:
-    the change is stored, and clients find it through their `seq` gap check or catch-up."""
-    transaction.on_commit(lambda: publish_to_room(room_id, frame), robust=True)
+    publish_to_rooms_on_commit([(room_id, frame)])
 
 
 def _close_group_sockets(group: str) -> None:

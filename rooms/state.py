@@ -107,20 +107,27 @@ for i, key in ipairs(KEYS) do out[i] = redis.call('ZRANGEBYSCORE', key, '(' .. n
 return out
 """
 
-# Token bucket. ARGV: tokens per second, burst. Returns seconds to wait (as a string), "0" = allowed.
-_TAKE_TOKEN = """
+# Token buckets, one per key, all with the same rate: a write thread decides a whole batch of
+# sends in one round trip. A key may come twice (one user's two sends): each takes its own
+# token. ARGV: tokens per second, burst. Returns, per key, seconds to wait (as a string), "0" =
+# allowed.
+_TAKE_TOKENS = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(saved[1]) or burst
-local at = tonumber(saved[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-return tostring(wait)
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local saved = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(saved[1]) or burst
+  local at = tonumber(saved[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+  local wait = 0
+  if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(burst / rate) + 1)
+  waits[i] = tostring(wait)
+end
+return waits
 """
 
 
@@ -178,7 +185,7 @@ class _Scripts:
         self.close = client.register_script(_CLOSE)
         self.touch = client.register_script(_TOUCH)
         self.members = client.register_script(_MEMBERS)
-        self.take_token = client.register_script(_TAKE_TOKEN)
+        self.take_tokens = client.register_script(_TAKE_TOKENS)
 
 
 class RedisState:
@@ -235,7 +242,11 @@ class RedisState:
         return {room_id: len(_user_ids(members)) for room_id, members in zip(room_ids, per_room, strict=True)}
 
     def take_token(self, name: str, *, rate: float, burst: int) -> float:
-        return float(self._sync_scripts.take_token(keys=[_bucket_key(name)], args=[rate, burst]))
+        return self.take_tokens([name], rate=rate, burst=burst)[0]
+
+    def take_tokens(self, names: list[str], *, rate: float, burst: int) -> list[float]:
+        waits = self._sync_scripts.take_tokens(keys=[_bucket_key(name) for name in names], args=[rate, burst])
+        return [float(wait) for wait in waits]
 
     def put_once(self, name: str, value: str, *, ttl: int) -> None:
         self._sync_client.set(_once_key(name), value, ex=ttl)
@@ -310,17 +321,22 @@ class MemoryState:
         return {room_id: len(self._live_user_ids(room_id)) for room_id in room_ids}
 
     def take_token(self, name: str, *, rate: float, burst: int) -> float:
-        now = time.monotonic()
+        return self.take_tokens([name], rate=rate, burst=burst)[0]
+
+    def take_tokens(self, names: list[str], *, rate: float, burst: int) -> list[float]:
+        now, waits = time.monotonic(), []
         with self._lock:
-            tokens, at = self._buckets.get(name, (float(burst), now))
-            tokens = min(burst, tokens + (now - at) * rate)
-            wait = 0.0
-            if tokens >= 1:
-                tokens -= 1
-            else:
-                wait = (1 - tokens) / rate
-            self._buckets[name] = (tokens, now)
-        return wait
+            for name in names:
+                tokens, at = self._buckets.get(name, (float(burst), now))
+                tokens = min(burst, tokens + (now - at) * rate)
+                wait = 0.0
+                if tokens >= 1:
+                    tokens -= 1
+                else:
+                    wait = (1 - tokens) / rate
+                self._buckets[name] = (tokens, now)
+                waits.append(wait)
+        return waits
 
     def put_once(self, name: str, value: str, *, ttl: int) -> None:
         now = time.monotonic()

@@ -7,8 +7,12 @@ So, with PostgreSQL:
 
 - Sends run on ROOMS["DB_WRITE_THREADS"] threads, each room always on the same one. Rooms
   commit side by side, while the sends of one room stay one after the other, as on the shared
-  thread: each is published before the next is stored, so a process's live frames of a room
-  leave in `seq` order and clients do not mistake a reordering for a gap.
+  thread: each batch is published before the next is stored, so a process's live frames of a
+  room leave in `seq` order and clients do not mistake a reordering for a gap.
+- The sends that arrive while a write thread is busy wait for it together and go as one batch
+  (db_write_batched): under load the fixed costs of a send (the hand-over to the thread, the
+  rate-limit round trip, the statement, the commit, the loop's wake-up for the result) are
+  paid once per batch instead of once per message (docs/benchmarks.md).
 - What opening a socket reads (session, user, room, history) runs on ROOMS["DB_READ_THREADS"]
   threads, so a burst of sends does not hold up people joining, nor a join storm the sends.
 
@@ -21,6 +25,7 @@ import functools
 import logging
 import os
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -97,21 +102,91 @@ def _yield_on_wakeup() -> None:
         logger.warning("could not set SCHED_BATCH on a database thread: %r", error)
 
 
-def db_write(func: Callable, *, room_id: int):
-    """`func` as a coroutine function, run on the write thread of `room_id`. Frames it publishes
-    are handed to the calling event loop, which publishes them in order (rooms/realtime.py).
-    `func` must be safe to run twice (see _with_connection_upkeep): a message send is."""
-    call = _with_connection_upkeep(_handing_frames_to(asyncio.get_running_loop(), func))
+def _writer_for(room_id: int) -> tuple[int, ThreadPoolExecutor | None]:
+    """The write thread of `room_id` (its index, its executor); None: the shared thread."""
     size = settings.ROOMS["DB_WRITE_THREADS"]
     if size <= 0:
-        return sync_to_async(call)
+        return 0, None
     while len(_writers) < size:
         _writers.append(
             ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix=f"rooms-db-write-{len(_writers)}", initializer=_yield_on_wakeup
             )
         )
-    return sync_to_async(call, thread_sensitive=False, executor=_writers[room_id % size])
+    return room_id % size, _writers[room_id % size]
+
+
+def _on_thread(call: Callable, executor: ThreadPoolExecutor | None):
+    if executor is None:
+        return sync_to_async(call)
+    return sync_to_async(call, thread_sensitive=False, executor=executor)
+
+
+class _WriteQueue:
+    """The items waiting for one write thread, for one batch function, on one event loop. While
+    the thread runs a batch, the items that arrive wait here and go together as the next one:
+    one hand-over to the thread, one wake-up of the loop for the results, and whatever the
+    batch function shares (for sends: the rate-limit round trip, the statement, the commit).
+    With no load a batch is the one item, as if it went alone."""
+
+    def __init__(self, run_batch: Callable, max_items: int) -> None:
+        self.run_batch = run_batch  # a coroutine function: items -> their outcomes, in order
+        self.max_items = max_items
+        self.waiting: list[tuple[object, asyncio.Future]] = []
+        self.draining = False
+
+    async def submit(self, item):
+        outcome = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, outcome))
+        if not self.draining:
+            self.draining = True
+            asyncio.ensure_future(self._drain())
+        # Cancelling this wait (the socket went away) leaves the item in its batch: a send
+        # that was taken is stored all the same.
+        return await outcome
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[: self.max_items], self.waiting[self.max_items :]
+                try:
+                    outcomes = await self.run_batch([item for item, _ in batch])
+                except asyncio.CancelledError:
+                    # The loop is going away: nobody waits for ever on a batch that never ran.
+                    for _, outcome in batch + self.waiting:
+                        outcome.cancel()
+                    self.waiting = []
+                    raise
+                except Exception as error:
+                    outcomes = [error] * len(batch)
+                for (_, outcome), result in zip(batch, outcomes, strict=True):
+                    if outcome.done():  # its waiter was cancelled
+                        continue
+                    if isinstance(result, Exception):
+                        outcome.set_exception(result)
+                    else:
+                        outcome.set_result(result)
+        finally:
+            self.draining = False
+
+
+_write_queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def db_write_batched(func: Callable, *, room_id: int, max_items: int):
+    """A coroutine function taking one item, which waits on the write thread of `room_id` with
+    the other items for that thread and runs in a batch of at most `max_items`:
+    `func(items) -> outcomes` (an outcome that is an exception is raised to its item's caller).
+    Items of one room stay in submission order, batch after batch. `func` must be safe to run
+    twice (see _with_connection_upkeep): message_create_batch is."""
+    loop = asyncio.get_running_loop()
+    index, executor = _writer_for(room_id)
+    per_loop = _write_queues.setdefault(loop, {})
+    queue = per_loop.get((func, index))
+    if queue is None:
+        call = _with_connection_upkeep(_handing_frames_to(loop, func))
+        queue = per_loop[(func, index)] = _WriteQueue(_on_thread(call, executor), max_items)
+    return queue.submit
 
 
 def db_read(func: Callable):

@@ -124,6 +124,36 @@ async def test_sequence_numbers_have_no_gaps(connect, user, room):
     assert seqs == [1, 2, 3, 4]
 
 
+async def test_sends_from_many_sockets_at_once_reach_everyone_in_seq_order_without_gaps(
+    connect, room, make_user, make_room, state_backend
+):
+    # Sends from many sockets at once wait for the write threads and go in batches of several
+    # rooms' messages (rooms/workers.py): each room's frames must still leave in seq order.
+    await database_sync_to_async(make_room)("other")
+    people = [await database_sync_to_async(make_user)(f"P{i}") for i in range(6)]
+    members_of = {"lobby": people[:3], "other": people[3:]}
+    sockets = {
+        slug: [(await joined(connect, person, slug))[0] for person in members] for slug, members in members_of.items()
+    }
+    per_socket = 5  # the default burst: no send is refused
+    await asyncio.gather(
+        *(
+            send(socket, {"type": "send", "body": f"{slug} {i}", "client_id": f"{slug}-{n}-{i}"})
+            for slug, members in sockets.items()
+            for n, socket in enumerate(members)
+            for i in range(per_socket)
+        )
+    )
+    expected = list(range(1, 3 * per_socket + 1))
+    for slug, members in sockets.items():
+        for socket in members:
+            frames = [await frame_of_type(socket, "message.new") for _ in expected]
+            assert [frame["message"]["seq"] for frame in frames] == expected
+            assert {frame["message"]["room"] for frame in frames} == {slug}
+            acks = [await frame_of_type(socket, "ack") for _ in range(per_socket)]
+            assert [ack["client_id"].rsplit("-", 1)[1] for ack in acks] == [str(i) for i in range(per_socket)]
+
+
 async def test_sends_past_the_rate_limit_are_refused_across_tabs(connect, user, room, settings, state_backend):
     settings.ROOMS = {**settings.ROOMS, "SEND_RATE_COUNT": 1, "SEND_RATE_PERIOD": 60, "SEND_RATE_BURST": 2}
     tab1, _ = await joined(connect, user)

@@ -68,7 +68,9 @@ async def test_frames_published_while_a_socket_opens_come_after_its_hello(connec
 
     def snapshot_with_a_frame_in_flight(**kwargs):
         # Runs while the socket builds its hello: the frame reaches the socket before hello is sent.
-        realtime.publish_to_room(room.pk, {"type": "typing", "user": {"id": 0, "display_name": "x", "avatar_url": ""}})
+        realtime.publish_to_rooms(
+            [(room.pk, {"type": "typing", "user": {"id": 0, "display_name": "x", "avatar_url": ""}})]
+        )
         return real_snapshot(**kwargs)
 
     monkeypatch.setattr(selectors, "room_snapshot", snapshot_with_a_frame_in_flight)

@@ -7,12 +7,17 @@ from django.db import OperationalError, connection, connections
 
 from rooms import services, workers
 from rooms.models import Message
-from rooms.workers import db_read, db_write
+from rooms.workers import db_read, db_write_batched
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the thread pools are PostgreSQL's"),
 ]
+
+
+def on_write_thread(func, *, room_id: int):
+    """`func()` run on the write thread of `room_id`, as a batch of one."""
+    return db_write_batched(lambda items: [func() for _ in items], room_id=room_id, max_items=1)(None)
 
 
 def break_this_threads_connection() -> None:
@@ -25,12 +30,10 @@ def break_this_threads_connection() -> None:
 
 
 async def test_a_send_on_a_connection_that_died_since_is_stored_once_on_a_fresh_one(user, room):
-    await db_write(break_this_threads_connection, room_id=room.pk)()
+    await on_write_thread(break_this_threads_connection, room_id=room.pk)
 
-    def send():
-        return services.message_create(room=room, author=user, body="after the restart", client_id="r-1")
-
-    result = await db_write(send, room_id=room.pk)()
+    store = db_write_batched(services.message_create_batch, room_id=room.pk, max_items=services.BATCH_MAX_SENDS)
+    result = await store(services.SendRequest(room=room, author=user, body="after the restart", client_id="r-1"))
     assert result.created and result.message.seq == 1
     assert await db_read(lambda: list(Message.objects.values_list("body", flat=True)))() == ["after the restart"]
 
@@ -52,7 +55,7 @@ async def test_a_database_that_is_really_failing_is_not_retried_forever(room):
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
     with pytest.raises(OperationalError):
-        await db_write(failing, room_id=room.pk)()
+        await on_write_thread(failing, room_id=room.pk)
     assert len(calls) == 2  # the first try, and one retry on a fresh connection
 
 
@@ -61,7 +64,7 @@ async def test_the_socket_threads_do_not_preempt_the_event_loop_when_they_wake(r
     def policy() -> int:
         return os.sched_getscheduler(0)  # 0: the calling thread
 
-    assert await db_write(policy, room_id=room.pk)() == os.SCHED_BATCH
+    assert await on_write_thread(policy, room_id=room.pk) == os.SCHED_BATCH
     assert await db_read(policy)() == os.SCHED_BATCH
     assert policy() != os.SCHED_BATCH  # the event loop's thread keeps the default
 

@@ -1,0 +1,170 @@
+"""message_create_batch: the sends a write thread takes at once get what each would have got
+alone. On PostgreSQL the allowed sends go in as one statement; on SQLite one by one."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from rooms import realtime, services
+from rooms.errors import ChatError
+from rooms.models import Message, Room
+from rooms.services import SendRequest, message_create_batch
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The (room id, frame) pairs the batch publishes, in order."""
+    frames = []
+    monkeypatch.setattr(realtime, "publish_to_rooms", frames.extend)
+    return frames
+
+
+def test_a_batch_for_several_rooms_gives_each_room_consecutive_seqs_in_batch_order(
+    user, other_user, make_room, published
+):
+    lobby, garden = make_room("lobby"), make_room("garden")
+    sends = [
+        SendRequest(room=lobby, author=user, body="l1", client_id="a"),
+        SendRequest(room=garden, author=other_user, body="g1", client_id="b"),
+        SendRequest(room=lobby, author=other_user, body="l2", client_id="c"),
+        SendRequest(room=lobby, author=user, body="l3", client_id="d"),
+        SendRequest(room=garden, author=user, body="g2", client_id="e"),
+    ]
+    results = message_create_batch(sends)
+
+    assert [(r.message.room_id, r.message.seq, r.message.body) for r in results] == [
+        (lobby.pk, 1, "l1"),
+        (garden.pk, 1, "g1"),
+        (lobby.pk, 2, "l2"),
+        (lobby.pk, 3, "l3"),
+        (garden.pk, 2, "g2"),
+    ]
+    assert all(r.created for r in results)
+    stored = {m.client_id: (m.room_id, m.seq, m.author_id, m.body) for m in Message.objects.all()}
+    assert stored == {
+        r.message.client_id: (r.message.room_id, r.message.seq, r.message.author_id, r.message.body) for r in results
+    }
+    assert [r.data for r in results] == [services.message_data(Message.objects.get(pk=r.message.pk)) for r in results]
+    assert Room.objects.get(pk=lobby.pk).last_seq == 3 and Room.objects.get(pk=garden.pk).last_seq == 2
+    # Published once stored, in batch order, each with the frame the ack carries.
+    assert published == [(r.message.room_id, {"type": "message.new", "message": r.data}) for r in results]
+
+
+def test_a_client_id_sent_before_is_replayed_and_the_rest_of_the_batch_stored_without_a_gap(user, room, published):
+    first = services.message_create(room=room, author=user, body="first", client_id="again").message
+    published.clear()
+    results = message_create_batch(
+        [
+            SendRequest(room=room, author=user, body="new 1", client_id="n1"),
+            SendRequest(room=room, author=user, body="first", client_id="again"),
+            SendRequest(room=room, author=user, body="new 2", client_id="n2"),
+        ]
+    )
+    assert [(r.created, r.message.seq) for r in results] == [(True, 2), (False, 1), (True, 3)]
+    assert results[1].message.pk == first.pk
+    assert Message.objects.filter(room=room).count() == 3
+    # A replay is not broadcast again.
+    assert [frame["message"]["seq"] for _, frame in published] == [2, 3]
+
+
+def test_one_client_id_twice_in_a_batch_is_stored_once(user, room, published):
+    results = message_create_batch(
+        [
+            SendRequest(room=room, author=user, body="twice", client_id="dup"),
+            SendRequest(room=room, author=user, body="twice", client_id="dup"),
+        ]
+    )
+    assert [r.created for r in results] == [True, False]
+    assert results[0].message.pk == results[1].message.pk
+    assert list(Message.objects.values_list("seq", flat=True)) == [1]
+
+
+def test_sends_to_an_archived_room_are_refused_and_the_other_rooms_sends_stored(user, make_room, published):
+    open_room, archived = make_room("open"), make_room("shut", is_archived=True)
+    results = message_create_batch(
+        [
+            SendRequest(room=archived, author=user, body="no", client_id="x1"),
+            SendRequest(room=open_room, author=user, body="yes", client_id="y1"),
+            SendRequest(room=archived, author=user, body="no", client_id="x2"),
+        ]
+    )
+    assert isinstance(results[0], ChatError) and results[0].code == "room_archived"
+    assert isinstance(results[2], ChatError) and results[2].code == "room_archived"
+    assert results[1].message.seq == 1
+    assert Room.objects.get(pk=archived.pk).last_seq == 0
+    assert list(Message.objects.values_list("client_id", flat=True)) == ["y1"]
+
+
+def test_invalid_and_rate_limited_sends_get_their_own_errors(
+    user, other_user, room, settings, state_backend, published
+):
+    settings.ROOMS = {**settings.ROOMS, "SEND_RATE_COUNT": 1, "SEND_RATE_PERIOD": 60, "SEND_RATE_BURST": 2}
+    results = message_create_batch(
+        [
+            SendRequest(room=room, author=user, body="1", client_id="u1"),
+            SendRequest(room=room, author=user, body="   ", client_id="u-empty"),
+            SendRequest(room=room, author=user, body="2", client_id="u2"),
+            SendRequest(room=room, author=other_user, body="o1", client_id="bad id!"),
+            SendRequest(room=room, author=user, body="3", client_id="u3"),
+            SendRequest(room=room, author=other_user, body="o2", client_id="o2"),
+        ]
+    )
+    codes = [r.code if isinstance(r, ChatError) else r.message.seq for r in results]
+    # The empty body takes no token: user's third valid send is the one past the burst of 2.
+    assert codes == [1, "empty_body", 2, "invalid_client_id", "rate_limited", 3]
+    assert results[4].retry_after >= 1
+    assert Message.objects.count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_batches_locking_the_same_rooms_in_opposite_orders_do_not_deadlock(user, make_room):
+    """Two write threads (or processes) whose batches name the same rooms in opposite orders:
+    each batch locks its rooms in id order, so one waits for the other instead of both for each
+    other (PostgreSQL would abort one with "deadlock detected" after a second)."""
+    first, second = make_room("first"), make_room("second")
+    outcomes, errors = {}, []
+    holder_has_lock, release = threading.Event(), threading.Event()
+
+    def hold_first_room():
+        # Makes the race certain: both batches start while `first` is locked by someone else.
+        # Locking in batch order, "backward" would take `second` and wait for `first`, which
+        # "forward" (queued first) gets next and then waits for `second`: a cycle.
+        try:
+            with transaction.atomic():
+                Room.objects.select_for_update().get(pk=first.pk)
+                holder_has_lock.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def send(name, rooms):
+        try:
+            outcomes[name] = message_create_batch(
+                [SendRequest(room=r, author=user, body=name, client_id=f"{name}-{r.slug}") for r in rooms]
+            )
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_first_room)
+    holder.start()
+    assert holder_has_lock.wait(10)
+    threads = [
+        threading.Thread(target=send, args=("forward", [first, second])),
+        threading.Thread(target=send, args=("backward", [second, first])),
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.3)  # each batch is waiting before the next starts
+    release.set()
+    for thread in [holder, *threads]:
+        thread.join(20)
+
+    assert errors == []
+    assert sorted(Message.objects.filter(room=first).values_list("seq", flat=True)) == [1, 2]
+    assert sorted(Message.objects.filter(room=second).values_list("seq", flat=True)) == [1, 2]

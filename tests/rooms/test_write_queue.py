@@ -1,0 +1,94 @@
+"""The write threads' queues (rooms/workers.py's db_write_batched): what arrives while a batch
+runs goes as the next batch, in order, and each caller gets its own item's outcome."""
+
+import asyncio
+import threading
+
+import pytest
+
+from rooms.workers import db_write_batched
+
+ROOM_ID = 1
+
+
+class BlockingBatches:
+    """A batch function that records each batch and holds the first one until released, so
+    that a test can queue items behind a batch that is running."""
+
+    def __init__(self) -> None:
+        self.batches: list[list] = []
+        self.running, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, items: list) -> list:
+        self.batches.append(list(items))
+        self.running.set()
+        assert self.release.wait(5)
+        return [ValueError(item) if item == "bad" else f"done {item}" for item in items]
+
+
+async def wait_until_running(batches: BlockingBatches) -> None:
+    assert await asyncio.get_running_loop().run_in_executor(None, batches.running.wait, 5)
+
+
+async def test_items_that_arrive_while_a_batch_runs_go_together_as_the_next_batch():
+    batches = BlockingBatches()
+    submit = db_write_batched(batches, room_id=ROOM_ID, max_items=64)
+    first = asyncio.ensure_future(submit(0))
+    await wait_until_running(batches)
+    queued = [asyncio.ensure_future(submit(i)) for i in range(1, 6)]
+    await asyncio.sleep(0.05)
+    assert batches.batches == [[0]]  # the others wait while the thread is busy
+    batches.release.set()
+    assert await asyncio.gather(first, *queued) == [f"done {i}" for i in range(6)]
+    assert batches.batches == [[0], [1, 2, 3, 4, 5]]
+
+
+async def test_a_long_queue_goes_in_batches_of_at_most_max_items_in_order():
+    batches = BlockingBatches()
+    submit = db_write_batched(batches, room_id=ROOM_ID, max_items=2)
+    first = asyncio.ensure_future(submit(0))
+    await wait_until_running(batches)
+    queued = [asyncio.ensure_future(submit(i)) for i in range(1, 6)]
+    batches.release.set()
+    await asyncio.gather(first, *queued)
+    assert batches.batches == [[0], [1, 2], [3, 4], [5]]
+
+
+async def test_an_outcome_that_is_an_error_is_raised_to_its_own_caller_only():
+    batches = BlockingBatches()
+    batches.release.set()
+    submit = db_write_batched(batches, room_id=ROOM_ID, max_items=64)
+    outcomes = await asyncio.gather(submit("good"), submit("bad"), submit("fine"), return_exceptions=True)
+    assert outcomes[0] == "done good" and outcomes[2] == "done fine"
+    assert isinstance(outcomes[1], ValueError)
+
+
+async def test_a_failing_batch_fails_each_of_its_callers_and_the_queue_goes_on():
+    calls = []
+
+    def flaky(items):
+        calls.append(list(items))
+        if len(calls) == 1:
+            raise RuntimeError("the store is away")
+        return [f"done {item}" for item in items]
+
+    submit = db_write_batched(flaky, room_id=ROOM_ID, max_items=64)
+    outcomes = await asyncio.gather(submit(1), submit(2), return_exceptions=True)
+    assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
+    assert await submit(3) == "done 3"
+
+
+async def test_an_item_whose_caller_gave_up_waiting_still_runs():
+    batches = BlockingBatches()
+    submit = db_write_batched(batches, room_id=ROOM_ID, max_items=64)
+    running = asyncio.ensure_future(submit(0))
+    await wait_until_running(batches)
+    abandoned = asyncio.ensure_future(submit("abandoned"))
+    await asyncio.sleep(0.01)
+    abandoned.cancel()  # as when the socket closes while its send waits
+    batches.release.set()
+    assert await running == "done 0"
+    assert await submit("after") == "done after"
+    assert ["abandoned"] in batches.batches
+    with pytest.raises(asyncio.CancelledError):
+        await abandoned
