@@ -6,7 +6,7 @@ but a `?ticket=`, the ticket decides. Either way it records which groups close t
 
 from urllib.parse import parse_qs
 
-from channels.auth import AuthMiddleware, get_user
+from channels.auth import AuthMiddleware, UserLazyObject, get_user
 from channels.middleware import BaseMiddleware
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -22,7 +22,12 @@ class SessionUserMiddleware(AuthMiddleware):
     queues on: when a thousand clients reconnect at once, each handshake needs them."""
 
     async def resolve_scope(self, scope):
-        scope["user"]._wrapped = await _session_user(scope)
+        # The user itself rather than inside Channels' lazy wrapper, resolved here anyway:
+        # every attribute read through the wrapper costs ten times a plain one (2.8 against
+        # 0.25 µs), and each send reads its author's several times.
+        user = await _session_user(scope)
+        if isinstance(scope["user"], UserLazyObject):  # else a user an outer layer set stays
+            scope["user"] = user
 
 
 @db_read
