@@ -61,7 +61,11 @@ async def run_target(kind: str, args, tmp: Path, run_index: int) -> dict:
                 )
             elif name == "s3":
                 out[name] = await scenarios.saturation(
-                    server, kind, step_s=args.step, processes=args.serve_processes if kind == "rooms" else 1
+                    server,
+                    kind,
+                    step_s=args.step,
+                    processes=args.serve_processes if kind == "rooms" else 1,
+                    shapes=args.s3_shapes,
                 )
             elif name == "s4":
                 out[name] = await scenarios.idle_memory(server, kind, connections=args.s4_connections)
@@ -162,6 +166,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--duration", type=float, default=15.0, help="S1/S2 load seconds")
     parser.add_argument("--step", type=float, default=5.0, help="S3 seconds per rate step")
+    parser.add_argument(
+        "--s3-shapes", default="s1,s2", help="S3's shapes: s1 (50 x 10), s2 (1 x 500) or both (a full run)"
+    )
     parser.add_argument("--s1-rate", type=float, default=200.0)
     parser.add_argument("--s2-rate", type=float, default=10.0)
     parser.add_argument("--s4-connections", type=int, default=5000)
@@ -184,6 +191,7 @@ def main() -> None:
     parser.add_argument("--out", help="write the JSON here too")
     args = parser.parse_args()
     args.scenarios = ALL if args.scenario == "all" else [s.strip() for s in args.scenario.split(",")]
+    args.s3_shapes = [s.strip() for s in args.s3_shapes.split(",")]
     os.environ["DATABASE_URL"] = "" if args.database.startswith("sqlite") else args.database
 
     if args.profile:

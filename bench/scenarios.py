@@ -98,10 +98,11 @@ def held(load: dict) -> bool:
     return load["lost"] == 0 and load["send_errors"] == 0 and p99 is not None and p99 <= P99_LIMIT_MS
 
 
-async def saturation(server, kind: str, *, step_s: float, processes: int = 1) -> dict:
-    """S3: both shapes, the send rate stepped up until p99 > 250 ms or anything is lost."""
+async def saturation(server, kind: str, *, step_s: float, processes: int = 1, shapes=("s1", "s2")) -> dict:
+    """S3: both shapes (or those named), the send rate stepped up until p99 > 250 ms or
+    anything is lost."""
     out = {}
-    for name in ("s1", "s2"):
+    for name in shapes:
         rooms, members = SHAPES[name]
         population, meter, connected = await _populate(
             server, kind, rooms, members, prefix=f"s3{name}", processes=processes
