@@ -137,8 +137,10 @@ ROOMS = {
     "WS_TICKET_TTL": env_int("WS_TICKET_TTL", 30, minimum=1),
     "STATE_KEY_PREFIX": f"{REDIS_PREFIX}state:",
     # Threads per process for socket sends and for socket joins (rooms/workers.py); each holds
-    # a database connection. 0 = Channels' one shared thread, which SQLite keeps.
-    "DB_WRITE_THREADS": env_int("DB_WRITE_THREADS", 0 if _SQLITE else 4, minimum=0),
+    # a database connection. 0 = Channels' one shared thread, which SQLite keeps. Two write
+    # threads: sends batch per thread, and fewer threads make larger batches (4 held S3's
+    # chatty shape at 1,200 messages/s, 2 and 1 at 1,800; docs/benchmarks.md).
+    "DB_WRITE_THREADS": env_int("DB_WRITE_THREADS", 0 if _SQLITE else 2, minimum=0),
     "DB_READ_THREADS": env_int("DB_READ_THREADS", 0 if _SQLITE else 4, minimum=0),
 }
 
