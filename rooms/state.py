@@ -241,9 +241,6 @@ class RedisState:
         per_room = self._sync_scripts.members(keys=[_room_key(r) for r in room_ids])
         return {room_id: len(_user_ids(members)) for room_id, members in zip(room_ids, per_room, strict=True)}
 
-    def take_token(self, name: str, *, rate: float, burst: int) -> float:
-        return self.take_tokens([name], rate=rate, burst=burst)[0]
-
     def take_tokens(self, names: list[str], *, rate: float, burst: int) -> list[float]:
         waits = self._sync_scripts.take_tokens(keys=[_bucket_key(name) for name in names], args=[rate, burst])
         return [float(wait) for wait in waits]
@@ -319,9 +316,6 @@ class MemoryState:
 
     def online_counts(self, room_ids: list[int]) -> dict[int, int]:
         return {room_id: len(self._live_user_ids(room_id)) for room_id in room_ids}
-
-    def take_token(self, name: str, *, rate: float, burst: int) -> float:
-        return self.take_tokens([name], rate=rate, burst=burst)[0]
 
     def take_tokens(self, names: list[str], *, rate: float, burst: int) -> list[float]:
         now, waits = time.monotonic(), []
