@@ -142,6 +142,16 @@ def _stored(*, pk: int, seq: int, room: Room, author: User, body: str, client_id
     return message
 
 
+def _execute_alone(sql: str, params) -> list[tuple]:
+    """One statement as its own transaction (PostgreSQL's sends): one round trip instead of
+    BEGIN, UPDATE, INSERT, COMMIT. Inside a caller's transaction it takes a savepoint, so a
+    duplicate client_id does not break the caller's transaction."""
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
 def _store_message(*, room: Room, author: User, body: str, client_id: str) -> Message | None:
     """Claim the room's next seq and insert the message, or None when the room is archived (or
     gone). A client_id already used raises IntegrityError and changes nothing. The row lock the
@@ -149,16 +159,11 @@ def _store_message(*, room: Room, author: User, body: str, client_id: str) -> Me
     now = timezone.now()
     params = {"now": now, "room": room.pk, "author": author.pk, "body": body, "client_id": client_id}
     if connection.vendor == "postgresql":
-        # One statement, its own transaction: one round trip instead of BEGIN, UPDATE, INSERT,
-        # COMMIT. Inside a caller's transaction it takes a savepoint, so a duplicate client_id
-        # does not break the caller's transaction.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            with connection.cursor() as cursor:
-                cursor.execute(_claim_and_insert_sql(), params)
-                row = cursor.fetchone()
-        if row is None:
+        rows = _execute_alone(_claim_and_insert_sql(), params)
+        if not rows:
             return None
-        return _stored(pk=row[0], seq=row[1], room=room, author=author, body=body, client_id=client_id, now=now)
+        ((pk, seq),) = rows
+        return _stored(pk=pk, seq=seq, room=room, author=author, body=body, client_id=client_id, now=now)
     with transaction.atomic():
         params["now"] = connection.ops.adapt_datetimefield_value(now)
         with connection.cursor() as cursor:
@@ -292,10 +297,7 @@ def _store_batch(sends: list[_CleanSend]) -> dict[tuple[int, str], Message] | No
         params += [order, send.room.pk, send.author.pk, send.body, send.client_id]
     params += [now, now]
     try:
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            with connection.cursor() as cursor:
-                cursor.execute(_claim_and_insert_batch_sql(len(sends)), params)
-                rows = cursor.fetchall()
+        rows = _execute_alone(_claim_and_insert_batch_sql(len(sends)), params)
     except IntegrityError:
         return None
     by_key = {(send.author.pk, send.client_id): send for send in sends}
