@@ -8,6 +8,10 @@ import pytest
 
 from rooms.workers import db_write_batched
 
+# The queues run their batches as the write threads do, with the database connection's upkeep
+# around each batch.
+pytestmark = pytest.mark.django_db
+
 ROOM_ID = 1
 
 
