@@ -133,14 +133,13 @@ class _WriteQueue:
         self.run_batch = run_batch  # a coroutine function: items -> their outcomes, in order
         self.max_items = max_items
         self.waiting: list[tuple[object, asyncio.Future]] = []
-        self.draining = False
+        self.drainer: asyncio.Task | None = None  # held: the loop keeps only a weak reference
 
     async def submit(self, item):
         outcome = asyncio.get_running_loop().create_future()
         self.waiting.append((item, outcome))
-        if not self.draining:
-            self.draining = True
-            asyncio.ensure_future(self._drain())
+        if self.drainer is None:
+            self.drainer = asyncio.ensure_future(self._drain())
         # Cancelling this wait (the socket went away) leaves the item in its batch: a send
         # that was taken is stored all the same.
         return await outcome
@@ -167,7 +166,7 @@ class _WriteQueue:
                     else:
                         outcome.set_result(result)
         finally:
-            self.draining = False
+            self.drainer = None
 
 
 _write_queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
