@@ -117,6 +117,7 @@ def _writer_for(room_id: int) -> tuple[int, ThreadPoolExecutor | None]:
 
 
 def _on_thread(call: Callable, executor: ThreadPoolExecutor | None):
+    """`call` as a coroutine function on `executor`, or on Channels' shared thread if None."""
     if executor is None:
         return sync_to_async(call)
     return sync_to_async(call, thread_sensitive=False, executor=executor)
@@ -191,10 +192,8 @@ def db_write_batched(func: Callable, *, room_id: int, max_items: int):
 def db_read(func: Callable):
     """`func` (a read) as a coroutine function, run on the read pool."""
     size = settings.ROOMS["DB_READ_THREADS"]
-    if size <= 0:
-        return sync_to_async(_with_connection_upkeep(func))
-    if not _readers:
+    if size > 0 and not _readers:
         _readers.append(
             ThreadPoolExecutor(max_workers=size, thread_name_prefix="rooms-db-read", initializer=_yield_on_wakeup)
         )
-    return sync_to_async(_with_connection_upkeep(func), thread_sensitive=False, executor=_readers[0])
+    return _on_thread(_with_connection_upkeep(func), _readers[0] if size > 0 else None)
