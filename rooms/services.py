@@ -272,7 +272,8 @@ def message_create_batch(sends: list[SendRequest]) -> list[SendResult | ChatErro
         data = message_data(message)
         frames.append((send.room.pk, {"type": "message.new", "message": data}))
         outcomes[send.index] = SendResult(message=message, created=True, data=data)
-    realtime.publish_to_rooms_on_commit(frames)
+    if frames:  # else every send went to an archived room
+        realtime.publish_to_rooms_on_commit(frames)
     return outcomes
 
 
