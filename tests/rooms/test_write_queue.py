@@ -34,27 +34,30 @@ async def wait_until_running(batches: BlockingBatches) -> None:
     assert await asyncio.get_running_loop().run_in_executor(None, batches.running.wait, 5)
 
 
+async def queue_behind_a_running_batch(submit, batches: BlockingBatches, count: int) -> list[asyncio.Future]:
+    """Item 0 as the batch the thread is running, then items 1..count waiting behind it."""
+    first = asyncio.ensure_future(submit(0))
+    await wait_until_running(batches)
+    return [first, *(asyncio.ensure_future(submit(i)) for i in range(1, count + 1))]
+
+
 async def test_items_that_arrive_while_a_batch_runs_go_together_as_the_next_batch():
     batches = BlockingBatches()
     submit = db_write_batched(batches, room_id=ROOM_ID, max_items=64)
-    first = asyncio.ensure_future(submit(0))
-    await wait_until_running(batches)
-    queued = [asyncio.ensure_future(submit(i)) for i in range(1, 6)]
+    items = await queue_behind_a_running_batch(submit, batches, 5)
     await asyncio.sleep(0.05)
     assert batches.batches == [[0]]  # the others wait while the thread is busy
     batches.release.set()
-    assert await asyncio.gather(first, *queued) == [f"done {i}" for i in range(6)]
+    assert await asyncio.gather(*items) == [f"done {i}" for i in range(6)]
     assert batches.batches == [[0], [1, 2, 3, 4, 5]]
 
 
 async def test_a_long_queue_goes_in_batches_of_at_most_max_items_in_order():
     batches = BlockingBatches()
     submit = db_write_batched(batches, room_id=ROOM_ID, max_items=2)
-    first = asyncio.ensure_future(submit(0))
-    await wait_until_running(batches)
-    queued = [asyncio.ensure_future(submit(i)) for i in range(1, 6)]
+    items = await queue_behind_a_running_batch(submit, batches, 5)
     batches.release.set()
-    await asyncio.gather(first, *queued)
+    await asyncio.gather(*items)
     assert batches.batches == [[0], [1, 2], [3, 4], [5]]
 
 
