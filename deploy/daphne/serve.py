@@ -74,6 +74,17 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
             return
         super().serverSend(content, binary)
 
+    def sendMessage(self, payload, *args, **kwargs):
+        """autobahn holds what this server sends to --websocket-max-message-size too, a limit
+        meant for what clients send: a `hello` over it failed with PayloadExceededError and the
+        socket closed with 1011, so one room of long messages was unjoinable. Our frames are
+        bounded by the app instead (SYNC_MAX_BYTES); the inbound limit stays as it is."""
+        limit, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+        try:
+            return super().sendMessage(payload, *args, **kwargs)
+        finally:
+            self.maxMessagePayloadSize = limit
+
     def send_text_now(self, text: str) -> None:
         """The "rooms.send_text_now" extension: what a `websocket.send` of `text` does, minus
         the trip there. A room frame to n sockets would otherwise pass n times through the
@@ -86,10 +97,9 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         if self.slow_closing or self._closed_for_being_slow():
             return
         if self._perMessageCompress is None and not self.send_queue and not self.autoFragmentSize:
-            frame, payload_size = shared_text_frame(text)
-            if not 0 < self.maxMessagePayloadSize < payload_size:
-                self.transport.write(frame)
-                return
+            frame, _ = shared_text_frame(text)
+            self.transport.write(frame)  # whatever its size: the frame limit is for what clients send
+            return
         WebSocketProtocol.serverSend(self, text, False)
 
     def _closed_for_being_slow(self) -> bool:
