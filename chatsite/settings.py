@@ -126,6 +126,9 @@ ROOMS = {
     "HISTORY_SIZE": env_int("HISTORY_SIZE", 50, minimum=1),
     "HISTORY_PAGE_MAX": env_int("HISTORY_PAGE_MAX", 200, minimum=1),
     "CATCHUP_LIMIT": env_int("CATCHUP_LIMIT", 500, minimum=1),
+    # The messages of a hello or a catch-up answer stop here; past it the answer is a resync
+    # (docs/protocol.md). Under any proxy's and client's frame limits, whatever a room holds.
+    "SYNC_MAX_BYTES": env_int("SYNC_MAX_BYTES", 256 * 1024, minimum=32 * 1024),
     "FRAME_MAX_BYTES": env_int("FRAME_MAX_BYTES", 64 * 1024, minimum=1024),
     "SEND_RATE_COUNT": env_int("SEND_RATE_COUNT", 10, minimum=1),
     "SEND_RATE_PERIOD": env_int("SEND_RATE_PERIOD", 10, minimum=1),

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from rooms import realtime, services
@@ -36,13 +36,41 @@ class RoomAdmin(admin.ModelAdmin):
     readonly_fields = ["last_seq", "last_message_at", "created_at"]
     actions = ["archive", "unarchive"]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()  # a new room: nobody is in it to be told
+            return
+        # Through the service: only the edited fields are written (not counters read earlier),
+        # and people in the room see a rename or an archive live.
+        result = services.room_update(room=obj, **{name: getattr(obj, name) for name in form.changed_data})
+        realtime.publish_on_commit(result.events)
+
     @admin.action(description="Archive (read-only)")
     def archive(self, request, queryset):
-        queryset.update(is_archived=True)
+        self._set_archived(request, queryset, True)
 
     @admin.action(description="Reopen")
     def unarchive(self, request, queryset):
-        queryset.update(is_archived=False)
+        self._set_archived(request, queryset, False)
+
+    def _set_archived(self, request, queryset, archived: bool) -> None:
+        changed = []
+        for room in queryset:
+            result = services.room_update(room=room, is_archived=archived)
+            realtime.publish_on_commit(result.events)
+            if result.events:
+                changed.append(result.room.name)
+        if not changed:
+            state = "archived" if archived else "open"
+            self.message_user(request, f"Nothing changed: the rooms selected were already {state}.", messages.WARNING)
+        elif archived:
+            self.message_user(
+                request, f"Archived {len(changed)}: {', '.join(changed)}. People in them now see them read-only."
+            )
+        else:
+            self.message_user(
+                request, f"Reopened {len(changed)}: {', '.join(changed)}. People in them can write again."
+            )
 
 
 @admin.register(Message)
@@ -62,5 +90,9 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.action(description="Mark deleted (keeps their place in the room)")
     def soft_delete(self, request, queryset):
         # Through the service, so open rooms see the deletion live like any other.
+        count = 0
         for message in queryset.filter(deleted=False).select_related("room", "author"):
-            services.message_delete(message=message, actor=request.user)
+            change = services.message_delete(message=message, actor=request.user)
+            realtime.publish_on_commit(change.events)
+            count += bool(change.events)
+        self.message_user(request, f"Marked {count} message(s) deleted; open rooms show it now.")

@@ -88,7 +88,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.room, self.room_id = room, room.pk
         self.last_typing_at = 0.0
         self.store_message = db_write_batched(
-            services.message_create_batch, room_id=room.pk, max_items=services.BATCH_MAX_SENDS
+            services.message_create_batch,
+            room_id=room.pk,
+            max_items=services.BATCH_MAX_SENDS,
+            publish=realtime.publish_from_loop,
         )
         # Presence counts connections by it; a room frame can name it to skip this socket.
         self.socket_id = secrets.token_hex(12)
@@ -96,8 +99,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         signout_group = self.scope.get("signout_group")
         self.close_groups = frozenset([realtime.user_group(self.user.pk), *([signout_group] if signout_group else [])])
 
-        # Join the room's live frames before reading history: whatever is stored after the
-        # read arrives live, whatever before is in the hello (duplicates are dropped by id).
+        # Join the room's live frames before reading the room: whatever changes after the read
+        # arrives live, whatever before is in the hello (clients ignore events they hold).
         self.held_frames = []
         self.fanout = fanout_for(get_channel_layer())
         self.memberships = [realtime.room_group(room.pk), realtime.CLOSE_GROUP]
@@ -133,8 +136,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self._close_when_sign_in_expires()
         # Without the presence store (fallback) the hello shows the user alone.
         online_ids = presence.online_user_ids or {self.user.pk}
-        snapshot = await db_read(self._snapshot)(online_ids)
-        await self.send_text(realtime.encode(snapshot))
+        hello = await db_read(self._hello)(online_ids)
+        await self.send_text(realtime.encode(hello))
         held, self.held_frames = self.held_frames, None
         for text in held:
             await self.deliver(text)
@@ -218,10 +221,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         await self._announce_gone(gone)
         try:
-            last_seq = await db_read(selectors.room_last_seq)(room_id=self.room_id)
+            last_seq, last_event = await db_read(selectors.room_heads)(room_id=self.room_id)
         except DatabaseError:
-            last_seq = None  # the heartbeat still answers while the database is away
-        await self.send_text(realtime.encode({"type": "pong", "last_seq": last_seq}))
+            last_seq = last_event = None  # the heartbeat still answers while the database is away
+        await self.send_text(realtime.encode({"type": "pong", "last_seq": last_seq, "last_event": last_event}))
 
     # The only client frames there are: anything else is `unknown_type`.
     commands = {"send": send_message, "typing": typing, "ping": ping}
@@ -248,24 +251,27 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # --- Helpers --------------------------------------------------------------------------
 
-    def _snapshot(self, online_ids) -> dict:
-        snapshot = selectors.room_snapshot(room_id=self.room_id, after=self._after_param(), online_user_ids=online_ids)
+    def _hello(self, online_ids) -> dict:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        since = query.get("since", [""])[0]
+        sync = selectors.room_sync(
+            room_id=self.room_id,
+            since=int(since) if since.isdigit() else None,
+            online_user_ids=online_ids,
+            # A client from before room events catches up by message id: a resync serves it.
+            resync="after" in query,
+        )
         return {
             "type": "hello",
-            "room": snapshot.room,
+            "room": sync.room,
+            "event": sync.event,
             "you": user_data(self.user),
-            "online": snapshot.online,
-            "online_count": len(snapshot.online),
-            "messages": snapshot.messages,
-            "has_more": snapshot.has_more,
-            "resync": snapshot.resync,
+            "online": sync.online,
+            "online_count": len(sync.online),
+            "messages": sync.messages,
+            "has_more": sync.has_more,
+            "resync": sync.resync,
         }
-
-    def _after_param(self) -> int | None:
-        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after")
-        if values and values[0].isdigit():
-            return int(values[0])
-        return None
 
     async def _announce_presence(self, event: str, users, *, online_count: int | None = None) -> None:
         if online_count is None:

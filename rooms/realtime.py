@@ -7,15 +7,15 @@ consumer only forwards it; the channel-layer handlers never build frames themsel
 import asyncio
 import hashlib
 import logging
-import threading
 import weakref
 from collections import deque
-from contextlib import contextmanager
 
 import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from rooms.events import RoomEvent
 
 logger = logging.getLogger(__name__)
 
@@ -56,33 +56,17 @@ async def apublish_to_room(room_id: int, frame: dict, *, skip_socket: str | None
         logger.warning("could not publish %s to room %s: %r", frame.get("type"), room_id, error)
 
 
-# Set on a worker thread that stores for a socket (rooms/workers.py): its event loop.
-_handoff = threading.local()
-
-
-@contextmanager
-def frames_handed_to(loop: asyncio.AbstractEventLoop):
-    """Within this block, publish_to_rooms hands frames to `loop` instead of waiting there for
-    each publish: a worker thread blocked on the event loop's Redis round trip (async_to_sync)
-    is a thread not storing the next message, and the hand-back cost a quarter of the loop's
-    time under load (docs/benchmarks.md)."""
-    _handoff.loop = loop
-    try:
-        yield
-    finally:
-        _handoff.loop = None
-
-
 class _Publisher:
-    """Publishes the frames handed to one event loop: a room's in hand-over order, one after
-    another (its sends are stored one after another on one thread, so its frames leave in seq
-    order), different rooms side by side (each publish waits a Redis round trip, and under
-    load a turn of the loop; one queue for all rooms fell behind at 200 messages/s)."""
+    """Publishes the events handed to one event loop: a room's in hand-over order, one after
+    another (a room's sends are stored one batch after another on one write thread, so its
+    events are handed over in event order), different rooms side by side (each publish waits a
+    Redis round trip, and under load a turn of the loop; one queue for all rooms fell behind at
+    200 messages/s)."""
 
     def __init__(self) -> None:
         self.rooms: dict[int, deque[dict]] = {}
 
-    def put(self, room_id: int, event: dict) -> None:  # on the loop
+    def put(self, room_id: int, event: dict) -> None:
         queue = self.rooms.get(room_id)
         if queue is not None:
             queue.append(event)  # its task is running and will get to it
@@ -97,7 +81,7 @@ class _Publisher:
                 try:
                     await layer.group_send(room_group(room_id), queue[0])
                 except Exception:
-                    # Stored all the same: clients find it through their seq gap check or catch-up.
+                    # Stored all the same: clients find it through their event check or catch-up.
                     logger.exception("could not publish to room %s", room_id)
                 queue.popleft()
         finally:
@@ -107,34 +91,33 @@ class _Publisher:
 _publishers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _hand_over(loop: asyncio.AbstractEventLoop, events: list[tuple[int, dict]]) -> None:
+def publish_from_loop(events: list[RoomEvent]) -> None:
+    """On the event loop: publish `events`, of changes already committed (the socket's sends,
+    stored on a write thread), in this order, without waiting here for Redis. Handing the
+    publish to the loop instead of waiting for it on the write thread keeps the thread
+    storing: the wait for the loop's round trip cost a quarter of the loop's time under load
+    (docs/benchmarks.md)."""
+    loop = asyncio.get_running_loop()
     publisher = _publishers.get(loop)
     if publisher is None:
         publisher = _publishers[loop] = _Publisher()
-    for room_id, event in events:
-        publisher.put(room_id, event)
+    for event in events:
+        publisher.put(event.room_id, frame_event(event.frame))
 
 
-def publish_to_rooms(frames: list[tuple[int, dict]]) -> None:
-    """`frames`: (room id, frame) pairs, published in this order. Handed to the loop in one
-    call: each call_soon_threadsafe wakes the loop once, and a batch of sends makes several."""
-    events = [(room_id, frame_event(frame)) for room_id, frame in frames]
-    loop = getattr(_handoff, "loop", None)
-    if loop is not None:
-        loop.call_soon_threadsafe(_hand_over, loop, events)
-    else:
-        for room_id, event in events:
-            async_to_sync(get_channel_layer().group_send)(room_group(room_id), event)
+def _publish_blocking(events: list[RoomEvent]) -> None:
+    layer = get_channel_layer()
+    for event in events:
+        async_to_sync(layer.group_send)(room_group(event.room_id), frame_event(event.frame))
 
 
-def publish_to_rooms_on_commit(frames: list[tuple[int, dict]]) -> None:
-    """Broadcast only once the changes are durable. A failed broadcast is logged, not raised:
-    the change is stored, and clients find it through their `seq` gap check or catch-up."""
-    transaction.on_commit(lambda: publish_to_rooms(frames), robust=True)
-
-
-def publish_to_room_on_commit(room_id: int, frame: dict) -> None:
-    publish_to_rooms_on_commit([(room_id, frame)])
+def publish_on_commit(events: list[RoomEvent]) -> None:
+    """For synchronous callers (the REST views, the admin): publish `events` once the
+    transaction the caller is in commits, or at once outside one. A failed broadcast is
+    logged, not raised: the change is stored, and clients find it through their event check
+    or catch-up."""
+    if events:
+        transaction.on_commit(lambda: _publish_blocking(events), robust=True)
 
 
 def _close_group_sockets(group: str) -> None:

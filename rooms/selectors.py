@@ -1,14 +1,13 @@
 """Reads. Plain functions the views and the consumer share."""
 
-import functools
 from dataclasses import dataclass
 
+import orjson
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
+from rooms import message_store
 from rooms.models import Message, Room, User
-from rooms.serializers import AUTHOR_COLUMNS, MESSAGE_COLUMNS, author_row_data, message_row_data
 from rooms.state import get_state
 
 
@@ -26,8 +25,9 @@ def room_get(*, slug: str) -> Room | None:
     return Room.objects.filter(slug=slug).first()
 
 
-def room_last_seq(*, room_id: int) -> int:
-    return Room.objects.values_list("last_seq", flat=True).get(pk=room_id)
+def room_heads(*, room_id: int) -> tuple[int, int]:
+    """The room's last seq and last event (a pong's)."""
+    return Room.objects.values_list("last_seq", "last_event").get(pk=room_id)
 
 
 def room_online_counts(rooms: list[Room]) -> dict[int, int]:
@@ -57,97 +57,62 @@ def message_page(*, room: Room, limit: int, before: int | None = None, after: in
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """What a socket gets on connect, in its frame's shapes (docs/protocol.md): the room,
-    history (oldest first) and who is online."""
+class RoomSync:
+    """One answer to "what changed in this room after event `since`?" (docs/protocol.md, "Room
+    events"), the same for a socket's hello and the HTTP poll, in their frames' shapes."""
 
-    room: dict
-    messages: list[dict]
-    has_more: bool
-    resync: bool
+    room: dict  # the Room shape, less online_count
+    event: int  # the head this answer brings the client up to
+    messages: list[dict]  # the changes in event order; on a resync, the latest window oldest first
+    has_more: bool  # on a window: older history exists before its first message
+    resync: bool  # the client replaces what it holds with `messages`
     online: list[dict]
 
 
-ROOM_HELLO_COLUMNS = ("slug", "name", "description", "is_archived", "last_seq")
+def _within_bytes(messages: list[dict], budget: int) -> int:
+    """How many of `messages`, from the first, fit in `budget` bytes of JSON."""
+    used = 0
+    for count, message in enumerate(messages):
+        used += len(orjson.dumps(message))
+        if used > budget:
+            return count
+    return len(messages)
 
 
-def _columns(model, alias: str, names) -> str:
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(model._meta.get_field(name).column)}" for name in names)
-
-
-@functools.cache
-def _snapshot_sql() -> dict[str, str]:
-    """The snapshot's statements, fixed and built once per process. Through the ORM, composing
-    them cost about a third of a reconnect's reads, and model instances much of the rest: at a
-    reconnect storm every socket makes these reads (docs/benchmarks.md)."""
-    quote = connection.ops.quote_name
-    room, message, user = (quote(model._meta.db_table) for model in (Room, Message, User))
-    message_rows = (
-        f"SELECT {_columns(Message, 'm', MESSAGE_COLUMNS)}, {_columns(User, 'u', AUTHOR_COLUMNS)} "
-        f"FROM {message} m JOIN {user} u ON u.{quote('id')} = m.{quote('author_id')} "
-        f"WHERE m.{quote('room_id')} = %(room)s"
-    )
-    return {
-        # With whether anything older than `after` is stored: the hello's `has_more` on catch-up.
-        "room": (
-            f"SELECT {_columns(Room, 'r', ROOM_HELLO_COLUMNS)}, EXISTS (SELECT 1 FROM {message} m "
-            f"WHERE m.{quote('room_id')} = r.{quote('id')} AND m.{quote('id')} <= %(after)s) "
-            f"FROM {room} r WHERE r.{quote('id')} = %(room)s"
-        ),
-        "after": f"{message_rows} AND m.{quote('id')} > %(after)s ORDER BY m.{quote('id')} LIMIT %(limit)s",
-        "latest": f"{message_rows} ORDER BY m.{quote('id')} DESC LIMIT %(limit)s",
-        # Completed with one placeholder per id: "... IN (%s, %s) ORDER BY ...".
-        "users": f"SELECT {_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{quote('id')} IN (%s) "
-        f"ORDER BY u.{quote('id')}",
-    }
-
-
-def _aware(value):
-    # PostgreSQL hands back aware datetimes; SQLite naive ones in the connection's time zone.
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value, connection.timezone)
-    return value
-
-
-def _message_rows_data(rows, room_slug: str) -> list[dict]:
-    return [message_row_data((*row[:4], _aware(row[4]), _aware(row[5]), *row[6:]), room_slug=room_slug) for row in rows]
-
-
-def room_snapshot(*, room_id: int, after: int | None, online_user_ids: set[int]) -> Snapshot:
-    """After `after` (a message id the client holds): what it missed, unless that is more than
-    CATCHUP_LIMIT. Then, as on a fresh join, the latest HISTORY_SIZE messages, and with `resync`
-    the client replaces what it holds instead of showing a hole."""
+def room_sync(*, room_id: int, since: int | None, online_user_ids=(), resync: bool = False) -> RoomSync:
+    """Every message changed after event `since`, each once in its current state, in event
+    order, if there are at most CATCHUP_LIMIT of them within SYNC_MAX_BYTES. Otherwise, and
+    without `since` (a fresh join), the latest window: the newest HISTORY_SIZE messages cut
+    to SYNC_MAX_BYTES from the newest back; with `since` (or `resync`) the client replaces
+    what it holds with it. A `since` past the room's head (a database reset under the client)
+    is answered with a resync too. Raises Room.DoesNotExist if the room is gone."""
     conf = settings.ROOMS
-    sql = _snapshot_sql()
+    budget = conf["SYNC_MAX_BYTES"]
     with connection.cursor() as cursor:
-        cursor.execute(sql["room"], {"room": room_id, "after": after or 0})
-        row = cursor.fetchone()
-        if row is None:
+        room = message_store.room_read(cursor, room_id)
+        if room is None:
             raise Room.DoesNotExist(f"Room {room_id} is gone.")
-        room = dict(zip(ROOM_HELLO_COLUMNS, row[:-1], strict=True))
-        room["is_archived"] = bool(room["is_archived"])
-        has_earlier = bool(row[-1])
-        online = _users_data(cursor, online_user_ids)
-        if after is not None:
+        head = room["last_event"]
+        online = message_store.users_read(cursor, online_user_ids)
+        if since is not None and since <= head and not resync:
             limit = conf["CATCHUP_LIMIT"]
-            cursor.execute(sql["after"], {"room": room_id, "after": after, "limit": limit + 1})
-            rows = cursor.fetchall()
-            if len(rows) <= limit:
-                return Snapshot(room, _message_rows_data(rows, room["slug"]), has_earlier, False, online)
-        limit = conf["HISTORY_SIZE"]
-        cursor.execute(sql["latest"], {"room": room_id, "limit": limit + 1})
-        rows = cursor.fetchall()
-    messages = _message_rows_data(rows[:limit][::-1], room["slug"])
-    return Snapshot(room, messages, len(rows) > limit, resync=after is not None, online=online)
-
-
-def _users_data(cursor, user_ids) -> list[dict]:
-    user_ids = sorted(user_ids)
-    if not user_ids:
-        return []
-    cursor.execute(_snapshot_sql()["users"].replace("%s", ", ".join(["%s"] * len(user_ids))), user_ids)
-    return [author_row_data(row) for row in cursor.fetchall()]
+            changed = message_store.messages_changed(
+                cursor, room_id=room_id, room_slug=room["slug"], since=since, head=head, limit=limit + 1
+            )
+            if len(changed) <= limit and _within_bytes(changed, budget) == len(changed):
+                return RoomSync(room, head, changed, has_more=False, resync=False, online=online)
+        size = conf["HISTORY_SIZE"]
+        newest = message_store.messages_latest(cursor, room_id=room_id, room_slug=room["slug"], limit=size + 1)
+    # At least one message, whatever its size: a room whose newest message is the only thing shown.
+    window = newest[: max(1, _within_bytes(newest[:size], budget))]
+    return RoomSync(
+        room,
+        head,
+        window[::-1],
+        has_more=len(newest) > len(window),
+        resync=since is not None or resync,
+        online=online,
+    )
 
 
 def users_by_ids(user_ids) -> list[User]:

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from rooms.models import Message, Room, User, shown_name
+from rooms.models import Message, Room, User
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -25,7 +25,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "seq", "room", "author", "body", "client_id", "created_at", "edited_at", "deleted"]
+        fields = ["id", "seq", "event", "room", "author", "body", "client_id", "created_at", "edited_at", "deleted"]
 
     def get_body(self, message: Message) -> str:
         return "" if message.deleted else message.body
@@ -36,15 +36,25 @@ class RoomSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Room
-        fields = ["slug", "name", "description", "is_archived", "online_count", "last_message_at", "last_seq"]
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "is_archived",
+            "online_count",
+            "last_message_at",
+            "last_seq",
+            "last_event",
+        ]
 
     def get_online_count(self, room: Room) -> int:
         return self.context.get("online_counts", {}).get(room.id, 0)
 
 
-# The two shapes every frame carries are built by hand: on the send path DRF's serializer
+# The shapes frames carry are built by hand: on the send path DRF's serializer
 # machinery cost more than the rest of building a frame (docs/benchmarks.md). The serializers
-# above stay the schema's description of the same shapes, and tests compare the two.
+# above stay the schema's description of the same shapes, and tests compare them. The same
+# shapes read as rows, without model instances, are built in rooms/message_store.py.
 
 
 def _iso(value) -> str | None:
@@ -63,6 +73,7 @@ def message_data(message: Message) -> dict:
     return {
         "id": message.pk,
         "seq": message.seq,
+        "event": message.event,
         "room": message.room.slug,
         "author": author_data(message.author),
         "body": "" if message.deleted else message.body,
@@ -73,33 +84,16 @@ def message_data(message: Message) -> dict:
     }
 
 
-# The same shapes from columns, for the reads every socket open makes without model instances
-# (selectors.room_snapshot). Tests compare them with the model versions above.
-AUTHOR_COLUMNS = ("id", "display_name", "first_name", "last_name", "username", "avatar_url")
-MESSAGE_COLUMNS = ("id", "seq", "body", "client_id", "created_at", "edited_at", "deleted")
-
-
-def author_row_data(row) -> dict:
-    """`row`: the values of AUTHOR_COLUMNS, in that order."""
-    pk, display_name, first_name, last_name, username, avatar_url = row
-    name = shown_name(display_name, first_name, last_name, username)
-    return {"id": pk, "display_name": name, "avatar_url": avatar_url}
-
-
-def message_row_data(row, *, room_slug: str) -> dict:
-    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order,
-    with aware datetimes."""
-    pk, seq, body, client_id, created_at, edited_at, deleted = row[:7]
+def room_data(room: Room) -> dict:
+    """The Room shape less online_count (which is presence, not the room's state)."""
     return {
-        "id": pk,
-        "seq": seq,
-        "room": room_slug,
-        "author": author_row_data(row[7:]),
-        "body": "" if deleted else body,
-        "client_id": client_id,
-        "created_at": _iso(created_at),
-        "edited_at": _iso(edited_at),
-        "deleted": bool(deleted),
+        "slug": room.slug,
+        "name": room.name,
+        "description": room.description,
+        "is_archived": room.is_archived,
+        "last_message_at": _iso(room.last_message_at),
+        "last_seq": room.last_seq,
+        "last_event": room.last_event,
     }
 
 

@@ -28,12 +28,11 @@ import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, close_old_connections, connections
-
-from rooms import realtime
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +68,6 @@ def _with_connection_upkeep(func: Callable) -> Callable:
             conn = connections[DEFAULT_DB_ALIAS]
             if conn.errors_occurred or (conn.close_at is not None and time.monotonic() >= conn.close_at):
                 close_old_connections()
-
-    return call
-
-
-def _handing_frames_to(loop: asyncio.AbstractEventLoop, func: Callable) -> Callable:
-    @functools.wraps(func)
-    def call(*args, **kwargs):
-        with realtime.frames_handed_to(loop):
-            return func(*args, **kwargs)
 
     return call
 
@@ -123,6 +113,11 @@ def _on_thread(call: Callable, executor: ThreadPoolExecutor | None):
     return sync_to_async(call, thread_sensitive=False, executor=executor)
 
 
+class BatchResult(Protocol):
+    outcomes: list  # per item, in order: its result, or the exception to raise to its caller
+    events: list  # what the batch's changes produced, for `publish`
+
+
 class _WriteQueue:
     """The items waiting for one write thread, for one batch function, on one event loop. While
     the thread runs a batch, the items that arrive wait here and go together as the next one:
@@ -130,9 +125,10 @@ class _WriteQueue:
     batch function shares (for sends: the rate-limit round trip, the statement, the commit).
     With no load a batch is the one item, as if it went alone."""
 
-    def __init__(self, run_batch: Callable, max_items: int) -> None:
-        self.run_batch = run_batch  # a coroutine function: items -> their outcomes, in order
+    def __init__(self, run_batch: Callable, max_items: int, publish: Callable[[list], None]) -> None:
+        self.run_batch = run_batch  # a coroutine function: items -> BatchResult
         self.max_items = max_items
+        self.publish = publish
         self.waiting: list[tuple[object, asyncio.Future]] = []
         self.drainer: asyncio.Task | None = None  # held: the loop keeps only a weak reference
 
@@ -150,7 +146,11 @@ class _WriteQueue:
             while self.waiting:
                 batch, self.waiting = self.waiting[: self.max_items], self.waiting[self.max_items :]
                 try:
-                    outcomes = await self.run_batch([item for item, _ in batch])
+                    result = await self.run_batch([item for item, _ in batch])
+                    outcomes = result.outcomes
+                    # Before any caller hears of it, and whether or not they still wait: a
+                    # change that was committed is published.
+                    self.publish(result.events)
                 except asyncio.CancelledError:
                     # The loop is going away: nobody waits for ever on a batch that never ran.
                     for _, outcome in batch + self.waiting:
@@ -173,19 +173,20 @@ class _WriteQueue:
 _write_queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def db_write_batched(func: Callable, *, room_id: int, max_items: int):
+def db_write_batched(func: Callable, *, room_id: int, max_items: int, publish: Callable[[list], None]):
     """A coroutine function taking one item, which waits on the write thread of `room_id` with
     the other items for that thread and runs in a batch of at most `max_items`:
-    `func(items) -> outcomes` (an outcome that is an exception is raised to its item's caller).
-    Items of one room stay in submission order, batch after batch. `func` must be safe to run
-    twice (see _with_connection_upkeep): message_create_batch is."""
+    `func(items) -> BatchResult` (an outcome that is an exception is raised to its item's
+    caller). Its events go to `publish`, on the loop, as soon as the batch returns. Items of one
+    room stay in submission order, batch after batch, and so do their events. `func` must be
+    safe to run twice (see _with_connection_upkeep): message_create_batch is."""
     loop = asyncio.get_running_loop()
     index, executor = _writer_for(room_id)
     per_loop = _write_queues.setdefault(loop, {})
     queue = per_loop.get((func, index))
     if queue is None:
-        call = _with_connection_upkeep(_handing_frames_to(loop, func))
-        queue = per_loop[(func, index)] = _WriteQueue(_on_thread(call, executor), max_items)
+        call = _with_connection_upkeep(func)
+        queue = per_loop[(func, index)] = _WriteQueue(_on_thread(call, executor), max_items, publish)
     return queue.submit
 
 

@@ -161,8 +161,11 @@ def connect():
     `user=None` connects without a session."""
     opened: list[WebsocketCommunicator] = []
 
-    async def open_socket(user, slug: str, *, after=None, origin: bytes = b"http://localhost", scope_user=None):
-        path = f"/ws/rooms/{slug}/" + (f"?after={after}" if after is not None else "")
+    async def open_socket(
+        user, slug: str, *, since=None, after=None, origin: bytes = b"http://localhost", scope_user=None
+    ):
+        query = "&".join(f"{name}={value}" for name, value in (("since", since), ("after", after)) if value is not None)
+        path = f"/ws/rooms/{slug}/" + (f"?{query}" if query else "")
         headers = [(b"origin", origin)]
         if user is not None:
             headers.append((b"cookie", await session_cookie_for(user)))

@@ -24,6 +24,14 @@ class MessagePageOutput(serializers.Serializer):
     has_more = serializers.BooleanField()
 
 
+class RoomChangesOutput(serializers.Serializer):
+    room = RoomSerializer()
+    event = serializers.IntegerField(help_text="Set the client's head to it.")
+    messages = MessageSerializer(many=True)
+    has_more = serializers.BooleanField(help_text="On a window: older history exists.")
+    resync = serializers.BooleanField(help_text="Replace what the client holds with `messages`.")
+
+
 class RoomListOutput(serializers.Serializer):
     rooms = RoomSerializer(many=True)
 

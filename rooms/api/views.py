@@ -20,7 +20,7 @@ from rooms.models import Room
 from rooms.serializers import MessageSerializer, RoomSerializer, UserSerializer, message_data, user_data
 from rooms.tickets import ticket_issue, ticket_ttl
 
-ERRORS = {code: io.ErrorOutput for code in (400, 401, 403, 404, 429, 503)}
+ERRORS = {code: io.ErrorOutput for code in (400, 401, 403, 404, 409, 429, 503)}
 
 
 def _json_object(request) -> dict:
@@ -159,6 +159,7 @@ class MessageListView(APIView):
         result = services.message_create(
             room=room, author=request.user, body=data.get("body"), client_id=data.get("client_id")
         )
+        realtime.publish_on_commit(result.events)
         return Response(result.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
@@ -171,12 +172,39 @@ class MessageDetailView(APIView):
 
     @extend_schema(request=io.MessageEditInput, responses={200: MessageSerializer, **ERRORS})
     def patch(self, request, slug, message_id):
-        message = services.message_edit(
+        change = services.message_edit(
             message=self._message(slug, message_id), actor=request.user, body=_json_object(request).get("body")
         )
-        return Response(message_data(message))
+        realtime.publish_on_commit(change.events)
+        return Response(change.data)
 
     @extend_schema(request=None, responses={204: None, **ERRORS})
     def delete(self, request, slug, message_id):
-        services.message_delete(message=self._message(slug, message_id), actor=request.user)
+        change = services.message_delete(message=self._message(slug, message_id), actor=request.user)
+        realtime.publish_on_commit(change.events)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomChangesView(APIView):
+    """The HTTP fallback's poll: the same answer a socket's hello gives for `since`."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("since", int, description="The last room event the client applied.")],
+        responses={200: io.RoomChangesOutput, **ERRORS},
+    )
+    def get(self, request, slug):
+        room = _room_or_404(slug)
+        try:
+            sync = selectors.room_sync(room_id=room.pk, since=_int_param(request, "since"))
+        except Room.DoesNotExist:
+            raise ChatError("not_found", "No such room.", status=404) from None
+        online_count = selectors.room_online_counts([room]).get(room.pk, 0)
+        return Response(
+            {
+                "room": {**sync.room, "online_count": online_count},
+                "event": sync.event,
+                "messages": sync.messages,
+                "has_more": sync.has_more,
+                "resync": sync.resync,
+            }
+        )

@@ -88,11 +88,11 @@ class Topology:
     def guest(self, name: str) -> requests.Session:
         return guest_session(self.origin, name)
 
-    async def open_room(self, session, *, pin=None, slug="general", after=None, **options):
+    async def open_room(self, session, *, pin=None, slug="general", since=None, **options):
         headers = {"Cookie": cookie_header(session), "Origin": self.origin}
         if pin is not None:
             headers[PIN_HEADER] = str(pin)
-        query = f"?after={after}" if after is not None else ""
+        query = f"?since={since}" if since is not None else ""
         socket_ = await websockets.connect(
             f"{self.nginx.ws_origin}/ws/rooms/{slug}/{query}", ssl=self.tls, additional_headers=headers, **options
         )
@@ -347,6 +347,7 @@ async def test_sigterm_moves_a_processs_clients_to_the_other_without_losing_a_me
     moving, hello = await topology.open_room(jun, pin=1)
     jun_id = hello["you"]["id"]
     held = {m["id"] for m in hello["messages"]}
+    head = hello["event"]  # the room event up to which Jun holds everything
     seen_by_sender: list[dict] = []
     sent_ids: list[int] = []
 
@@ -362,6 +363,7 @@ async def test_sigterm_moves_a_processs_clients_to_the_other_without_losing_a_me
             frame = json.loads(await moving.recv())
             if frame["type"] == "message.new":
                 held.add(frame["message"]["id"])
+                head = frame["event"]
 
     sending = asyncio.create_task(keep_sending(40))
     await asyncio.sleep(0.1)
@@ -374,9 +376,10 @@ async def test_sigterm_moves_a_processs_clients_to_the_other_without_losing_a_me
             while True:
                 frame = json.loads(await moving.recv())
                 if frame["type"] == "message.new":
+                    assert frame["event"] == head + 1, "one process sends a room's events in order"
                     held.add(frame["message"]["id"])
+                    head = frame["event"]
     assert closed.value.rcvd.code == 1012
-    last_held = max(held)
 
     # It drains and exits cleanly well within its drain period, while the other keeps serving.
     exit_code = await asyncio.to_thread(topology.site.procs[1].wait, DRAIN_SECONDS + 5)
@@ -393,11 +396,12 @@ async def test_sigterm_moves_a_processs_clients_to_the_other_without_losing_a_me
                 seen_by_sender.append(json.loads(await sender.recv()))
 
     # Reconnect as the client does: through nginx, unpinned (nginx skips the stopped process),
-    # with the newest id it holds.
-    moved, hello = await topology.open_room(jun, after=last_held)
+    # with its event head.
+    moved, hello = await topology.open_room(jun, since=head)
     replayed = [m["id"] for m in hello["messages"]]
     assert replayed, "messages were sent while Jun was away"
-    assert all(i > last_held for i in replayed), "catch-up repeated messages the client held"
+    assert not held & set(replayed), "catch-up repeated messages the client held"
+    assert all(m["event"] > head for m in hello["messages"]) and hello["resync"] is False
     assert len(replayed) == len(set(replayed))
     received = held | set(replayed)
     await sending

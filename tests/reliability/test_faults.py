@@ -152,7 +152,7 @@ async def test_killed_process_clients_reconnect_elsewhere_and_catch_up(tmp_path,
         for i in range(5):
             await mina.send(f"while jun is away {i}")
         await mina.pump(1)
-        await jun.connect(site.url(0))  # reconnects elsewhere with ?after=<last id held>
+        await jun.connect(site.url(0))  # reconnects elsewhere with ?since=<its event head>
         await settle([mina, jun], stored_ids(site), 10)
         assert mina.errors == []
         assert set(jun.messages) == stored_ids(site) and len(jun.messages) == 6

@@ -75,17 +75,32 @@ async def test_hello_holds_room_you_online_and_the_last_50_messages(connect, use
     assert frame["has_more"] is True and frame["resync"] is False
 
 
-async def test_after_replays_every_message_missed_since_that_id(connect, user, room):
-    stored = await store_messages(room, user, 8)
-    socket, frame = await joined(connect, user, after=stored[4].pk)
-    assert [m["id"] for m in frame["messages"]] == [m.pk for m in stored[5:]]
-    assert frame["resync"] is False and frame["has_more"] is True
+async def test_since_replays_every_change_after_that_event_edits_and_deletes_included(connect, user, room):
+    stored = await store_messages(room, user, 8)  # events 1–8
+    await database_sync_to_async(services.message_edit)(message=stored[1], actor=user, body="edited")  # 9
+    await database_sync_to_async(services.message_delete)(message=stored[2], actor=user)  # 10
+    socket, frame = await joined(connect, user, since=5)
+    assert [(m["id"], m["event"]) for m in frame["messages"]] == [
+        *((m.pk, m.event) for m in stored[5:]),
+        (stored[1].pk, 9),
+        (stored[2].pk, 10),
+    ]
+    assert frame["messages"][-2]["body"] == "edited" and frame["messages"][-1]["deleted"] is True
+    assert frame["event"] == 10 and frame["room"]["last_event"] == 10 and frame["resync"] is False
 
 
-async def test_after_beyond_the_catchup_limit_asks_for_a_resync(connect, user, room, settings):
+async def test_since_beyond_the_catchup_limit_asks_for_a_resync(connect, user, room, settings):
     settings.ROOMS = {**settings.ROOMS, "CATCHUP_LIMIT": 3, "HISTORY_SIZE": 4}
     stored = await store_messages(room, user, 10)
-    socket, frame = await joined(connect, user, after=stored[0].pk)
+    socket, frame = await joined(connect, user, since=1)
+    assert frame["resync"] is True and frame["event"] == 10
+    assert [m["id"] for m in frame["messages"]] == [m.pk for m in stored[-4:]]
+
+
+async def test_a_client_from_before_room_events_catching_up_by_id_gets_a_resync(connect, user, room, settings):
+    settings.ROOMS = {**settings.ROOMS, "HISTORY_SIZE": 4}
+    stored = await store_messages(room, user, 10)
+    socket, frame = await joined(connect, user, after=stored[8].pk)
     assert frame["resync"] is True
     assert [m["id"] for m in frame["messages"]] == [m.pk for m in stored[-4:]]
 
@@ -258,11 +273,12 @@ async def test_typing_is_throttled_per_connection(connect, user, other_user, roo
     assert "typing" not in [f["type"] for f in await frames_before_pong(jun)]
 
 
-async def test_pong_carries_the_rooms_last_seq(connect, user, room):
-    await store_messages(room, user, 3)
+async def test_pong_carries_the_rooms_last_seq_and_last_event(connect, user, room):
+    stored = await store_messages(room, user, 3)
+    await database_sync_to_async(services.message_delete)(message=stored[0], actor=user)
     socket, _ = await joined(connect, user)
     await send(socket, {"type": "ping"})
-    assert await frame_of_type(socket, "pong") == {"type": "pong", "last_seq": 3}
+    assert await frame_of_type(socket, "pong") == {"type": "pong", "last_seq": 3, "last_event": 4}
 
 
 async def test_connections_past_the_per_user_cap_are_closed_with_4429(connect, user, room, settings):
@@ -276,18 +292,20 @@ async def test_connections_past_the_per_user_cap_are_closed_with_4429(connect, u
 # --- Changes from the HTTP side ----------------------------------------------------------
 
 
-async def test_http_send_edit_and_delete_reach_open_sockets(connect, user, room):
+async def test_http_send_edit_and_delete_reach_open_sockets_with_their_events(connect, user, room, api):
     socket, _ = await joined(connect, user)
-    message = (await store_messages(room, user, 1))[0]
-    assert (await frame_of_type(socket, "message.new"))["message"]["id"] == message.pk
+    base = "/api/rooms/lobby/messages/"
+    response = await database_sync_to_async(api.post)(base, {"body": "hi", "client_id": "h-1"}, format="json")
+    new = await frame_of_type(socket, "message.new")
+    assert new["message"]["id"] == response.data["id"] and new["event"] == new["message"]["event"] == 1
 
-    await database_sync_to_async(services.message_edit)(message=message, actor=user, body="better")
+    await database_sync_to_async(api.patch)(f"{base}{response.data['id']}/", {"body": "better"}, format="json")
     edited = await frame_of_type(socket, "message.edited")
-    assert edited["message"]["body"] == "better" and edited["message"]["edited_at"]
+    assert edited["message"]["body"] == "better" and edited["message"]["edited_at"] and edited["event"] == 2
 
-    await database_sync_to_async(services.message_delete)(message=message, actor=user)
+    await database_sync_to_async(api.delete)(f"{base}{response.data['id']}/")
     deleted = await frame_of_type(socket, "message.deleted")
-    assert deleted["message"]["deleted"] is True and deleted["message"]["body"] == ""
+    assert deleted["message"]["deleted"] is True and deleted["message"]["body"] == "" and deleted["event"] == 3
 
 
 async def test_disconnect_during_a_send_loses_nothing_stored(connect, user, room):

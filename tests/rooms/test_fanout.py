@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from rooms import realtime, selectors
+from rooms.events import RoomEvent
 from rooms.fanout import fanout_for
 from tests.support.frames import frame_of_type, hello, next_frame, send
 
@@ -64,16 +65,15 @@ async def test_last_socket_out_unsubscribes_and_the_next_join_subscribes_again(c
 
 
 async def test_frames_published_while_a_socket_opens_come_after_its_hello(connect, user, room, monkeypatch):
-    real_snapshot = selectors.room_snapshot
+    real_sync = selectors.room_sync
 
-    def snapshot_with_a_frame_in_flight(**kwargs):
+    def sync_with_a_frame_in_flight(**kwargs):
         # Runs while the socket builds its hello: the frame reaches the socket before hello is sent.
-        realtime.publish_to_rooms(
-            [(room.pk, {"type": "typing", "user": {"id": 0, "display_name": "x", "avatar_url": ""}})]
-        )
-        return real_snapshot(**kwargs)
+        frame = {"type": "typing", "user": {"id": 0, "display_name": "x", "avatar_url": ""}}
+        realtime._publish_blocking([RoomEvent(room.pk, 0, frame)])
+        return real_sync(**kwargs)
 
-    monkeypatch.setattr(selectors, "room_snapshot", snapshot_with_a_frame_in_flight)
+    monkeypatch.setattr(selectors, "room_sync", sync_with_a_frame_in_flight)
     socket, connected, _ = await connect(user, "lobby")
     assert connected
     assert (await next_frame(socket))["type"] == "hello"

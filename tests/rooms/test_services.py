@@ -15,17 +15,21 @@ from rooms.services import SendRequest, message_create_batch
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def published(monkeypatch):
-    """The (room id, frame) pairs the batch publishes, in order."""
-    frames = []
-    monkeypatch.setattr(realtime, "publish_to_rooms", frames.extend)
-    return frames
+@pytest.fixture(autouse=True)
+def nothing_published(monkeypatch):
+    """Services return their events and never publish: their callers do (rooms/realtime.py)."""
+    published = []
+    monkeypatch.setattr(realtime, "_publish_blocking", published.append)
+    monkeypatch.setattr(realtime, "publish_from_loop", published.append)
+    yield
+    assert published == []
 
 
-def test_a_batch_for_several_rooms_gives_each_room_consecutive_seqs_in_batch_order(
-    user, other_user, make_room, published
-):
+def frames(batch) -> list[tuple[int, dict]]:
+    return [(event.room_id, event.frame) for event in batch.events]
+
+
+def test_a_batch_for_several_rooms_gives_each_room_consecutive_seqs_in_batch_order(user, other_user, make_room):
     lobby, garden = make_room("lobby"), make_room("garden")
     sends = [
         SendRequest(room=lobby, author=user, body="l1", client_id="a"),
@@ -34,14 +38,15 @@ def test_a_batch_for_several_rooms_gives_each_room_consecutive_seqs_in_batch_ord
         SendRequest(room=lobby, author=user, body="l3", client_id="d"),
         SendRequest(room=garden, author=user, body="g2", client_id="e"),
     ]
-    results = message_create_batch(sends)
+    batch = message_create_batch(sends)
+    results = batch.outcomes
 
-    assert [(r.message.room_id, r.message.seq, r.message.body) for r in results] == [
-        (lobby.pk, 1, "l1"),
-        (garden.pk, 1, "g1"),
-        (lobby.pk, 2, "l2"),
-        (lobby.pk, 3, "l3"),
-        (garden.pk, 2, "g2"),
+    assert [(r.message.room_id, r.message.seq, r.message.event, r.message.body) for r in results] == [
+        (lobby.pk, 1, 1, "l1"),
+        (garden.pk, 1, 1, "g1"),
+        (lobby.pk, 2, 2, "l2"),
+        (lobby.pk, 3, 3, "l3"),
+        (garden.pk, 2, 2, "g2"),
     ]
     assert all(r.created for r in results)
     stored = {m.client_id: (m.room_id, m.seq, m.author_id, m.body) for m in Message.objects.all()}
@@ -49,41 +54,44 @@ def test_a_batch_for_several_rooms_gives_each_room_consecutive_seqs_in_batch_ord
         r.message.client_id: (r.message.room_id, r.message.seq, r.message.author_id, r.message.body) for r in results
     }
     assert [r.data for r in results] == [services.message_data(Message.objects.get(pk=r.message.pk)) for r in results]
-    assert Room.objects.get(pk=lobby.pk).last_seq == 3 and Room.objects.get(pk=garden.pk).last_seq == 2
-    # Published once stored, in batch order, each with the frame the ack carries.
-    assert published == [(r.message.room_id, {"type": "message.new", "message": r.data}) for r in results]
+    lobby_now, garden_now = Room.objects.get(pk=lobby.pk), Room.objects.get(pk=garden.pk)
+    assert (lobby_now.last_seq, lobby_now.last_event, garden_now.last_seq, garden_now.last_event) == (3, 3, 2, 2)
+    # An event per send, in batch order, each with the message the ack carries.
+    assert frames(batch) == [
+        (r.message.room_id, {"type": "message.new", "event": r.message.event, "message": r.data}) for r in results
+    ]
 
 
-def test_a_client_id_sent_before_is_replayed_and_the_rest_of_the_batch_stored_without_a_gap(user, room, published):
+def test_a_client_id_sent_before_is_replayed_and_the_rest_of_the_batch_stored_without_a_gap(user, room):
     first = services.message_create(room=room, author=user, body="first", client_id="again").message
-    published.clear()
-    results = message_create_batch(
+    batch = message_create_batch(
         [
             SendRequest(room=room, author=user, body="new 1", client_id="n1"),
             SendRequest(room=room, author=user, body="first", client_id="again"),
             SendRequest(room=room, author=user, body="new 2", client_id="n2"),
         ]
     )
+    results = batch.outcomes
     assert [(r.created, r.message.seq) for r in results] == [(True, 2), (False, 1), (True, 3)]
     assert results[1].message.pk == first.pk
     assert Message.objects.filter(room=room).count() == 3
-    # A replay is not broadcast again.
-    assert [frame["message"]["seq"] for _, frame in published] == [2, 3]
+    # A replay is no event.
+    assert [frame["event"] for _, frame in frames(batch)] == [2, 3]
 
 
-def test_one_client_id_twice_in_a_batch_is_stored_once(user, room, published):
+def test_one_client_id_twice_in_a_batch_is_stored_once(user, room):
     results = message_create_batch(
         [
             SendRequest(room=room, author=user, body="twice", client_id="dup"),
             SendRequest(room=room, author=user, body="twice", client_id="dup"),
         ]
-    )
+    ).outcomes
     assert [r.created for r in results] == [True, False]
     assert results[0].message.pk == results[1].message.pk
     assert list(Message.objects.values_list("seq", flat=True)) == [1]
 
 
-def test_sends_to_an_archived_room_are_refused_and_the_other_rooms_sends_stored(user, make_room, published):
+def test_sends_to_an_archived_room_are_refused_and_the_other_rooms_sends_stored(user, make_room):
     open_room, archived = make_room("open"), make_room("shut", is_archived=True)
     results = message_create_batch(
         [
@@ -91,7 +99,7 @@ def test_sends_to_an_archived_room_are_refused_and_the_other_rooms_sends_stored(
             SendRequest(room=open_room, author=user, body="yes", client_id="y1"),
             SendRequest(room=archived, author=user, body="no", client_id="x2"),
         ]
-    )
+    ).outcomes
     assert isinstance(results[0], ChatError) and results[0].code == "room_archived"
     assert isinstance(results[2], ChatError) and results[2].code == "room_archived"
     assert results[1].message.seq == 1
@@ -99,9 +107,7 @@ def test_sends_to_an_archived_room_are_refused_and_the_other_rooms_sends_stored(
     assert list(Message.objects.values_list("client_id", flat=True)) == ["y1"]
 
 
-def test_invalid_and_rate_limited_sends_get_their_own_errors(
-    user, other_user, room, settings, state_backend, published
-):
+def test_invalid_and_rate_limited_sends_get_their_own_errors(user, other_user, room, settings, state_backend):
     settings.ROOMS = {**settings.ROOMS, "SEND_RATE_COUNT": 1, "SEND_RATE_PERIOD": 60, "SEND_RATE_BURST": 2}
     results = message_create_batch(
         [
@@ -112,7 +118,7 @@ def test_invalid_and_rate_limited_sends_get_their_own_errors(
             SendRequest(room=room, author=user, body="3", client_id="u3"),
             SendRequest(room=room, author=other_user, body="o2", client_id="o2"),
         ]
-    )
+    ).outcomes
     codes = [r.code if isinstance(r, ChatError) else r.message.seq for r in results]
     # The empty body takes no token: user's third valid send is the one past the burst of 2.
     assert codes == [1, "empty_body", 2, "invalid_client_id", "rate_limited", 3]
@@ -145,7 +151,7 @@ def test_batches_locking_the_same_rooms_in_opposite_orders_do_not_deadlock(user,
         try:
             outcomes[name] = message_create_batch(
                 [SendRequest(room=r, author=user, body=name, client_id=f"{name}-{r.slug}") for r in rooms]
-            )
+            ).outcomes
         except Exception as error:
             errors.append(error)
         finally:

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.db import OperationalError, connection, connections
 
-from rooms import services, workers
+from rooms import realtime, services, workers
 from rooms.models import Message
 from rooms.workers import db_read, db_write_batched
 
@@ -17,7 +17,12 @@ pytestmark = [
 
 def on_write_thread(func, *, room_id: int):
     """`func()` run on the write thread of `room_id`, as a batch of one."""
-    return db_write_batched(lambda items: [func() for _ in items], room_id=room_id, max_items=1)(None)
+    return db_write_batched(
+        lambda items: services.SendBatch([func() for _ in items], events=[]),
+        room_id=room_id,
+        max_items=1,
+        publish=lambda events: None,
+    )(None)
 
 
 def break_this_threads_connection() -> None:
@@ -32,7 +37,12 @@ def break_this_threads_connection() -> None:
 async def test_a_send_on_a_connection_that_died_since_is_stored_once_on_a_fresh_one(user, room):
     await on_write_thread(break_this_threads_connection, room_id=room.pk)
 
-    store = db_write_batched(services.message_create_batch, room_id=room.pk, max_items=services.BATCH_MAX_SENDS)
+    store = db_write_batched(
+        services.message_create_batch,
+        room_id=room.pk,
+        max_items=services.BATCH_MAX_SENDS,
+        publish=realtime.publish_from_loop,
+    )
     result = await store(services.SendRequest(room=room, author=user, body="after the restart", client_id="r-1"))
     assert result.created and result.message.seq == 1
     assert await db_read(lambda: list(Message.objects.values_list("body", flat=True)))() == ["after the restart"]

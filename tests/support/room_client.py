@@ -1,7 +1,8 @@
 """A test client that follows docs/protocol.md the way the browser app does: it keeps the
-messages it holds by id, notices a gap in `seq` or a `pong.last_seq` ahead of it, and catches
-up over REST. Reliability tests use it to check that whatever breaks, every client ends up
-holding every stored message exactly once."""
+messages it holds by id, each in the copy with the largest event, keeps its event head,
+notices a gap in events or a `pong.last_event` ahead of it, and catches up by event. Reliability
+tests use it to check that whatever breaks, every client ends up holding every stored message
+exactly once, in its current state."""
 
 from __future__ import annotations
 
@@ -22,26 +23,27 @@ class RoomClient:
         self.slug = slug
         self.socket = None
         self.messages: dict[int, dict] = {}
+        self.room: dict | None = None
+        self.head = 0  # the room event up to which everything is applied
+        self.synced = False
+        self.events_above_head: set[int] = set()
         self.acks: dict[str, dict] = {}
         self.errors: list[dict] = []
-        self.deliveries = 0  # message frames received, repeats included
-        self.room_last_seq = 0
+        self.deliveries = 0  # message.new frames received, repeats included
+        self.resyncs = 0
 
     # --- connection ---
 
     async def connect(self, base_url: str | None = None) -> dict:
         self.base_url = base_url or self.base_url
-        after = f"?after={self.contiguous_id()}" if self.messages else ""
-        ws_url = self.base_url.replace("http://", "ws://") + f"/ws/rooms/{self.slug}/{after}"
+        since = f"?since={self.head}" if self.synced else ""
+        ws_url = self.base_url.replace("http://", "ws://") + f"/ws/rooms/{self.slug}/{since}"
         self.socket = await websockets.connect(
-            ws_url, additional_headers={"Cookie": cookie_header(self.session), "Origin": self.base_url}
+            ws_url, additional_headers={"Cookie": cookie_header(self.session), "Origin": self.base_url}, max_size=None
         )
         hello = json.loads(await asyncio.wait_for(self.socket.recv(), 10))
         assert hello["type"] == "hello", hello
-        if hello["resync"]:
-            self.messages.clear()
-        self._hold(hello["messages"])
-        self.room_last_seq = max(self.room_last_seq, hello["room"]["last_seq"])
+        await self._apply_sync(hello)
         return hello
 
     async def close(self) -> None:
@@ -79,48 +81,70 @@ class RoomClient:
 
     async def handle(self, frame: dict) -> None:
         kind = frame["type"]
-        if kind in ("message.new", "message.edited", "message.deleted"):
+        if kind in ("message.new", "message.edited", "message.deleted", "room.updated"):
             self.deliveries += kind == "message.new"
-            message = frame["message"]
-            if kind == "message.new" and message["seq"] > self.contiguous_seq() + 1:
+            if kind == "room.updated":
+                self.room = frame["room"]
+            else:
+                self._hold([frame["message"]])
+            if self._applied(frame["event"]):
                 await self.catch_up()
-            self._hold([message])
         elif kind == "ack":
             self.acks[frame["client_id"]] = frame["message"]
             self._hold([frame["message"]])
+            if self._applied(frame["message"]["event"]):
+                await self.catch_up()
         elif kind == "pong":
-            if frame["last_seq"] is not None and frame["last_seq"] > self.contiguous_seq():
+            if frame["last_event"] is not None and frame["last_event"] > self.head:
                 await self.catch_up()
         elif kind == "error":
             self.errors.append(frame)
 
-    async def catch_up(self) -> None:
-        while True:
-            page = await asyncio.to_thread(self._page_after, self.contiguous_id())
-            self._hold(page["messages"])
-            if not page["has_more"]:
-                return
+    def _applied(self, event: int) -> bool:
+        """Moves the head over `event`; True if events before it are missing."""
+        if event <= self.head:
+            return False
+        self.events_above_head.add(event)
+        while self.head + 1 in self.events_above_head:
+            self.head += 1
+            self.events_above_head.discard(self.head)
+        return bool(self.events_above_head)
 
-    def _page_after(self, after: int) -> dict:
+    async def catch_up(self) -> None:
+        """What the app does on a gap: GET changes since its head (docs/protocol.md)."""
+        answer = await asyncio.to_thread(self._get, f"/api/rooms/{self.slug}/changes/?since={self.head}")
+        await self._apply_sync(answer)
+
+    async def _apply_sync(self, answer: dict) -> None:
+        self.room = answer["room"]
+        if answer["resync"] or not self.synced:
+            self.resyncs += answer["resync"]
+            self.messages.clear()
+            self._hold(answer["messages"])
+            if answer["resync"]:
+                await self._load_all_older(answer["has_more"])
+        else:
+            self._hold(answer["messages"])
+        self.synced = True
+        self.head = max(self.head, answer["event"])
+        self.events_above_head = {e for e in self.events_above_head if e > self.head}
+
+    async def _load_all_older(self, has_more: bool) -> None:
+        # A test client wants the whole room to compare with the database, not just a window.
+        while has_more and self.messages:
+            oldest = min(self.messages)
+            page = await asyncio.to_thread(self._get, f"/api/rooms/{self.slug}/messages/?before={oldest}&limit=200")
+            self._hold(page["messages"])
+            has_more = page["has_more"]
+
+    def _get(self, path: str) -> dict:
         # Only the request runs in the thread: a caller that gives up waiting (pump's timeout)
         # leaves the thread running, and it must not change `messages` under the event loop.
-        url = f"{self.base_url}/api/rooms/{self.slug}/messages/?after={after}&limit=200"
-        return self.session.get(url, timeout=5).json()
-
-    def contiguous_seq(self) -> int:
-        """The highest seq up to which nothing is missing. Not the highest seq held: after a
-        lost frame the client may hold later messages (its own acks, say) beyond a hole."""
-        held = {m["seq"] for m in self.messages.values()}
-        seq = 0
-        while seq + 1 in held:
-            seq += 1
-        return seq
-
-    def contiguous_id(self) -> int:
-        """The id to catch up after: that of the last message before the first hole."""
-        seq = self.contiguous_seq()
-        return next((m["id"] for m in self.messages.values() if m["seq"] == seq), 0)
+        return self.session.get(f"{self.base_url}{path}", timeout=5).json()
 
     def _hold(self, messages: list[dict]) -> None:
+        """Of two copies of a message, the one with the larger event is current."""
         for message in messages:
-            self.messages[message["id"]] = message
+            held = self.messages.get(message["id"])
+            if held is None or held["event"] <= message["event"]:
+                self.messages[message["id"]] = message

@@ -1,0 +1,36 @@
+"""Room events: what a change to a room produces, and the frame every client gets for it.
+
+Services return the events of the changes they made; they never publish. Their callers hand
+the events to rooms/realtime.py, which publishes them once the change is committed: a view or
+the admin with realtime.publish_on_commit, the socket's write threads with
+realtime.publish_from_loop. docs/protocol.md ("Room events") is the contract.
+"""
+
+from dataclasses import dataclass
+
+from rooms.models import Room
+from rooms.serializers import room_data
+
+MESSAGE_NEW = "message.new"
+MESSAGE_EDITED = "message.edited"
+MESSAGE_DELETED = "message.deleted"
+ROOM_UPDATED = "room.updated"
+
+
+@dataclass(frozen=True)
+class RoomEvent:
+    room_id: int
+    number: int  # the room's event sequence: 1, 2, 3, … without gaps
+    frame: dict  # what clients get, `event` included
+
+
+def message_event(kind: str, room_id: int, message: dict) -> RoomEvent:
+    """`message`: the Message shape, whose `event` is this event's number."""
+    number = message["event"]
+    return RoomEvent(room_id, number, {"type": kind, "event": number, "message": message})
+
+
+def room_event(room: Room) -> RoomEvent:
+    """`room`: as saved with the change, its last_event the number this change took."""
+    number = room.last_event
+    return RoomEvent(room.pk, number, {"type": ROOM_UPDATED, "event": number, "room": room_data(room)})

@@ -1,0 +1,309 @@
+"""The message table's SQL, and the one column list its rows are read with.
+
+Services store and change messages through it, selectors read them through it; nothing else
+writes SQL for messages or rooms' counters. Why SQL rather than the ORM, measured once
+(docs/benchmarks.md): a send on PostgreSQL is one statement and one round trip (claim the room's
+next seq and event, insert), and a batch of sends one statement; the reads a socket open makes
+(room, changes or window, online users) cost 0.44 ms of CPU as fixed statements with rows turned
+straight into frame dicts, against 3.3 ms through querysets and model instances.
+
+Every statement is built once per process (functools.cache): composing one cost about as much
+as building a message's frame.
+"""
+
+import functools
+from collections.abc import Sequence
+from contextlib import nullcontext
+from typing import Protocol
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from rooms.models import Message, Room, User, shown_name
+
+# What is read of a message and of its author, in this order, wherever messages are read.
+MESSAGE_COLUMNS = ("id", "seq", "event", "body", "client_id", "created_at", "edited_at", "deleted")
+AUTHOR_COLUMNS = ("id", "display_name", "first_name", "last_name", "username", "avatar_url")
+# What is read of a room: the Room shape of docs/protocol.md, less online_count.
+ROOM_COLUMNS = ("slug", "name", "description", "is_archived", "last_message_at", "last_seq", "last_event")
+# What a send inserts.
+_INSERT_COLUMNS = ("room_id", "author_id", "seq", "event", "body", "client_id", "created_at", "deleted")
+
+# Sends a write thread takes as one statement at most (its text is cached per size).
+BATCH_MAX_SENDS = 64
+
+
+class Send(Protocol):
+    room: Room
+    author: User
+    body: str
+    client_id: str
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _columns(model, alias: str, names: Sequence[str]) -> str:
+    return ", ".join(f"{alias}.{_q(model._meta.get_field(name).column)}" for name in names)
+
+
+def _tables() -> tuple[str, str, str]:
+    return _q(Room._meta.db_table), _q(Message._meta.db_table), _q(User._meta.db_table)
+
+
+# --- Rows to frame dicts ---------------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    """DRF's DateTimeField output: ISO 8601, with UTC written as "Z"."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):  # SQLite hands back naive datetimes in the connection's zone
+        value = timezone.make_aware(value, connection.timezone)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def author_row_data(row) -> dict:
+    """`row`: the values of AUTHOR_COLUMNS, in that order."""
+    pk, display_name, first_name, last_name, username, avatar_url = row
+    return {
+        "id": pk,
+        "display_name": shown_name(display_name, first_name, last_name, username),
+        "avatar_url": avatar_url,
+    }
+
+
+def message_row_data(row, *, room_slug: str) -> dict:
+    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order."""
+    pk, seq, event, body, client_id, created_at, edited_at, deleted = row[:8]
+    return {
+        "id": pk,
+        "seq": seq,
+        "event": event,
+        "room": room_slug,
+        "author": author_row_data(row[8:]),
+        "body": "" if deleted else body,
+        "client_id": client_id,
+        "created_at": _iso(created_at),
+        "edited_at": _iso(edited_at),
+        "deleted": bool(deleted),
+    }
+
+
+def room_row_data(row) -> dict:
+    room = dict(zip(ROOM_COLUMNS, row, strict=True))
+    room["is_archived"] = bool(room["is_archived"])
+    room["last_message_at"] = _iso(room["last_message_at"])
+    return room
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _read_sql() -> dict[str, str]:
+    room, message, user = _tables()
+    message_rows = (
+        f"SELECT {_columns(Message, 'm', MESSAGE_COLUMNS)}, {_columns(User, 'u', AUTHOR_COLUMNS)} "
+        f"FROM {message} m JOIN {user} u ON u.{_q('id')} = m.{_q('author_id')} "
+        f"WHERE m.{_q('room_id')} = %(room)s"
+    )
+    return {
+        "room": f"SELECT {_columns(Room, 'r', ROOM_COLUMNS)} FROM {room} r WHERE r.{_q('id')} = %(room)s",
+        # Bounded above by the head read with the room: a change committed after that read
+        # comes live, or in the next catch-up, never half in this answer.
+        "changed": f"{message_rows} AND m.{_q('event')} > %(since)s AND m.{_q('event')} <= %(head)s "
+        f"ORDER BY m.{_q('event')} LIMIT %(limit)s",
+        "latest": f"{message_rows} ORDER BY m.{_q('id')} DESC LIMIT %(limit)s",
+        # Completed with one placeholder per id: "... IN (%s, %s) ORDER BY ...".
+        "users": f"SELECT {_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{_q('id')} IN (%s) "
+        f"ORDER BY u.{_q('id')}",
+    }
+
+
+def room_read(cursor, room_id: int) -> dict | None:
+    cursor.execute(_read_sql()["room"], {"room": room_id})
+    row = cursor.fetchone()
+    return None if row is None else room_row_data(row)
+
+
+def messages_changed(cursor, *, room_id: int, room_slug: str, since: int, head: int, limit: int) -> list[dict]:
+    """The messages whose latest change is an event in (since, head], in event order."""
+    cursor.execute(_read_sql()["changed"], {"room": room_id, "since": since, "head": head, "limit": limit})
+    return [message_row_data(row, room_slug=room_slug) for row in cursor.fetchall()]
+
+
+def messages_latest(cursor, *, room_id: int, room_slug: str, limit: int) -> list[dict]:
+    """The room's newest messages, newest first."""
+    cursor.execute(_read_sql()["latest"], {"room": room_id, "limit": limit})
+    return [message_row_data(row, room_slug=room_slug) for row in cursor.fetchall()]
+
+
+def users_read(cursor, user_ids) -> list[dict]:
+    user_ids = sorted(user_ids)
+    if not user_ids:
+        return []
+    cursor.execute(_read_sql()["users"].replace("%s", ", ".join(["%s"] * len(user_ids))), user_ids)
+    return [author_row_data(row) for row in cursor.fetchall()]
+
+
+# --- Sends -----------------------------------------------------------------------------------
+
+
+def _claim_send_sql() -> str:
+    room = _q(Room._meta.db_table)
+    return (
+        f"UPDATE {room} SET {_q('last_seq')} = {_q('last_seq')} + 1, {_q('last_event')} = {_q('last_event')} + 1, "
+        f"{_q('last_message_at')} = %(now)s WHERE {_q('id')} = %(room)s AND NOT {_q('is_archived')} "
+        f"RETURNING {_q('last_seq')}, {_q('last_event')}"
+    )
+
+
+@functools.cache
+def _insert_one_sql() -> str:
+    """PostgreSQL's one-statement send."""
+    return (
+        f"WITH claimed AS ({_claim_send_sql()}) "
+        f"INSERT INTO {_q(Message._meta.db_table)} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
+        f"SELECT %(room)s, %(author)s, {_q('last_seq')}, {_q('last_event')}, %(body)s, %(client_id)s, %(now)s, false "
+        f"FROM claimed RETURNING {_q('id')}, {_q('seq')}, {_q('event')}"
+    )
+
+
+# A batch's sends go in as one VALUES list; these are its columns, cast so that PostgreSQL
+# knows their types from client-side bound literals.
+_BATCH_ROW = "(%s::integer, %s::bigint, %s::bigint, %s::text, %s::text)"
+
+
+@functools.cache
+def _insert_batch_sql(size: int) -> str:
+    """PostgreSQL's statement for `size` sends, to one room or several: each room's rows are
+    locked in id order (two batches never wait on each other in a cycle), its last_seq and
+    last_event move on by its number of sends, and the sends take the numbers claimed, in batch
+    order. An archived room claims nothing, so its sends are not inserted. Params: the VALUES
+    rows (order, room, author, body, client_id), then now twice."""
+    room, message = _q(Room._meta.db_table), _q(Message._meta.db_table)
+    in_order = "row_number() OVER (PARTITION BY batch.room_id ORDER BY batch.ord)"
+    return (
+        f"WITH batch (ord, room_id, author_id, body, client_id) AS (VALUES {', '.join([_BATCH_ROW] * size)}), "
+        f"counts AS (SELECT room_id, count(*) AS n FROM batch GROUP BY room_id), "
+        f"locked AS (SELECT {_q('id')} FROM {room} WHERE {_q('id')} IN (SELECT room_id FROM counts) "
+        f"AND NOT {_q('is_archived')} ORDER BY {_q('id')} FOR UPDATE), "
+        f"claimed AS (UPDATE {room} AS r SET {_q('last_seq')} = r.{_q('last_seq')} + counts.n, "
+        f"{_q('last_event')} = r.{_q('last_event')} + counts.n, "
+        f"{_q('last_message_at')} = %s FROM counts WHERE r.{_q('id')} = counts.room_id "
+        f"AND r.{_q('id')} IN (SELECT {_q('id')} FROM locked) "
+        f"RETURNING r.{_q('id')} AS room_id, r.{_q('last_seq')} - counts.n AS seq_base, "
+        f"r.{_q('last_event')} - counts.n AS event_base) "
+        f"INSERT INTO {message} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
+        f"SELECT batch.room_id, batch.author_id, claimed.seq_base + {in_order}, claimed.event_base + {in_order}, "
+        f"batch.body, batch.client_id, %s, false FROM batch JOIN claimed ON claimed.room_id = batch.room_id "
+        f"ORDER BY batch.ord "
+        f"RETURNING {_q('id')}, {_q('seq')}, {_q('event')}, {_q('author_id')}, {_q('client_id')}"
+    )
+
+
+def _stored(*, pk: int, seq: int, event: int, send: Send, now) -> Message:
+    """The Message a send statement stored, without reading it back. Built as a row loaded from
+    the database is (Model.from_db, positional values): Message(...) with keywords took 24 µs,
+    this 7."""
+    values = {
+        "id": pk,
+        "room_id": send.room.pk,
+        "author_id": send.author.pk,
+        "seq": seq,
+        "event": event,
+        "body": send.body,
+        "client_id": send.client_id,
+        "created_at": now,
+        "edited_at": None,
+        "deleted": False,
+    }
+    message = Message.from_db(
+        connection.alias, None, [values[field.attname] for field in Message._meta.concrete_fields]
+    )
+    message.room, message.author = send.room, send.author
+    return message
+
+
+def _execute_alone(sql: str, params) -> list[tuple]:
+    """One statement as its own transaction (PostgreSQL's sends): one round trip instead of
+    BEGIN, UPDATE, INSERT, COMMIT. Inside a caller's transaction it takes a savepoint, so a
+    duplicate client_id does not break the caller's transaction."""
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+def insert_one(send: Send) -> Message | None:
+    """Claim the room's next seq and event and insert the message, committed; None when the
+    room is archived (or gone). A client_id already used raises IntegrityError and changes
+    nothing. The row lock the UPDATE takes orders concurrent changes to one room until commit,
+    so seq and event have no gaps."""
+    now = timezone.now()
+    params = {
+        "now": now,
+        "room": send.room.pk,
+        "author": send.author.pk,
+        "body": send.body,
+        "client_id": send.client_id,
+    }
+    if connection.vendor == "postgresql":
+        rows = _execute_alone(_insert_one_sql(), params)
+        if not rows:
+            return None
+        ((pk, seq, event),) = rows
+        return _stored(pk=pk, seq=seq, event=event, send=send, now=now)
+    with transaction.atomic():
+        params["now"] = connection.ops.adapt_datetimefield_value(now)
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_send_sql(), params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return Message.objects.create(
+            room=send.room, author=send.author, seq=row[0], event=row[1], body=send.body, client_id=send.client_id
+        )
+
+
+def insert_batch(sends: Sequence[Send]) -> dict[tuple[int, str], Message]:
+    """Store the sends in one statement, committed (PostgreSQL only): the messages stored, by
+    (author id, client_id); a send to an archived or deleted room is missing. A client_id used
+    before or twice in the batch raises IntegrityError, and then nothing is stored."""
+    now = timezone.now()
+    params: list = []
+    for order, send in enumerate(sends):
+        params += [order, send.room.pk, send.author.pk, send.body, send.client_id]
+    params += [now, now]
+    rows = _execute_alone(_insert_batch_sql(len(sends)), params)
+    by_key = {(send.author.pk, send.client_id): send for send in sends}
+    return {
+        (author_id, client_id): _stored(pk=pk, seq=seq, event=event, send=by_key[(author_id, client_id)], now=now)
+        for pk, seq, event, author_id, client_id in rows
+    }
+
+
+# --- Other changes ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _claim_event_sql() -> str:
+    room = _q(Room._meta.db_table)
+    return (
+        f"UPDATE {room} SET {_q('last_event')} = {_q('last_event')} + 1 WHERE {_q('id')} = %(room)s "
+        f"RETURNING {_q('last_event')}"
+    )
+
+
+def claim_event(room_id: int) -> int | None:
+    """The room's next event number, for a change made in the caller's transaction (which must
+    be open: the number is only taken if the change commits). The row stays locked until then,
+    so changes to one room commit in event order. None: no such room."""
+    assert connection.in_atomic_block, "claim_event must run inside the change's transaction"
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_event_sql(), {"room": room_id})
+        row = cursor.fetchone()
+    return None if row is None else row[0]
