@@ -1,14 +1,18 @@
 """Reads. Plain functions the views and the consumer share."""
 
+import logging
 from dataclasses import dataclass
 
 import orjson
+import redis
 from django.conf import settings
 from django.db import connection
 
 from rooms import message_store
 from rooms.models import Message, Room, User
 from rooms.state import get_state
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,15 @@ def room_heads(*, room_id: int) -> tuple[int, int]:
 
 def room_online_counts(rooms: list[Room]) -> dict[int, int]:
     return get_state().online_counts([room.pk for room in rooms])
+
+
+def room_online_count_if_known(room: Room) -> int | None:
+    """None while the presence store is unreachable: a catch-up must not fail with it."""
+    try:
+        return room_online_counts([room]).get(room.pk, 0)
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+        return None
 
 
 def message_get(*, room: Room, message_id: int) -> Message | None:

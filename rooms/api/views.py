@@ -198,10 +198,9 @@ class RoomChangesView(APIView):
             sync = selectors.room_sync(room_id=room.pk, since=_int_param(request, "since"))
         except Room.DoesNotExist:
             raise ChatError("not_found", "No such room.", status=404) from None
-        online_count = selectors.room_online_counts([room]).get(room.pk, 0)
         return Response(
             {
-                "room": {**sync.room, "online_count": online_count},
+                "room": {**sync.room, "online_count": selectors.room_online_count_if_known(room)},
                 "event": sync.event,
                 "messages": sync.messages,
                 "has_more": sync.has_more,

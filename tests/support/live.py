@@ -175,6 +175,12 @@ class LiveSite:
         if self.database is not None:
             self.database.drop()
 
+    def shell(self, code: str) -> None:
+        """Run `code` in `manage.py shell` against the site's database and Redis, without the
+        send rate a person is held to: to seed history, or change it behind clients' backs."""
+        env = {**self.env, "SEND_RATE_BURST": "100000", "SEND_RATE_COUNT": "100000"}
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
+
     # --- addresses ---
 
     def url(self, index: int = 0) -> str:
