@@ -20,8 +20,8 @@ export function createServices(config: AppConfig, pageOrigin = window.location.o
     authApi: createAuthApi(api),
     roomsApi: createRoomsApi(api),
     messagesApi: createMessagesApi(api),
-    createSocket: (slug: string, resumeAfter: () => number | null) =>
-      new RoomSocket({ url: `${config.wsBase}/ws/rooms/${encodeURIComponent(slug)}/`, resumeAfter, authParams }),
+    createSocket: (slug: string, resumeSince: () => number | null) =>
+      new RoomSocket({ url: `${config.wsBase}/ws/rooms/${encodeURIComponent(slug)}/`, resumeSince, authParams }),
   };
 }
 

@@ -34,6 +34,8 @@ const en = {
   'chat.composerPlaceholder': 'Write a message…',
   'chat.send': 'Send',
   'chat.archived': 'This room is archived and read-only.',
+  'chat.archivedBanner': 'This room has been archived by a moderator; it is read-only.',
+  'chat.archivedModerator': 'As a moderator you can still edit and delete messages.',
   'chat.loadingOlder': 'Loading earlier messages…',
   'chat.beginning': 'This is the beginning of the room.',
   'chat.loadOlder': 'Load earlier messages',
@@ -71,6 +73,9 @@ const en = {
   'error.empty_body': 'The message is empty.',
   'error.room_archived': 'This room is read-only.',
   'error.unavailable': 'The server could not store it.',
+  'error.message_deleted': 'This message has already been deleted.',
+  'error.permission_denied': 'You may not change this message.',
+  'error.not_found': 'This message no longer exists.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -109,6 +114,8 @@ const ko: Record<MessageKey, string> = {
   'chat.composerPlaceholder': '메시지를 입력하세요…',
   'chat.send': '보내기',
   'chat.archived': '보관된 채팅방이라 읽기만 할 수 있습니다.',
+  'chat.archivedBanner': '운영자가 이 채팅방을 보관했습니다. 읽기만 할 수 있습니다.',
+  'chat.archivedModerator': '운영자는 메시지를 계속 수정하고 삭제할 수 있습니다.',
   'chat.loadingOlder': '이전 메시지를 불러오는 중…',
   'chat.beginning': '채팅방의 첫 메시지입니다.',
   'chat.loadOlder': '이전 메시지 불러오기',
@@ -146,6 +153,9 @@ const ko: Record<MessageKey, string> = {
   'error.empty_body': '빈 메시지입니다.',
   'error.room_archived': '읽기 전용 채팅방입니다.',
   'error.unavailable': '서버가 메시지를 저장하지 못했습니다.',
+  'error.message_deleted': '이미 삭제된 메시지입니다.',
+  'error.permission_denied': '이 메시지를 바꿀 권한이 없습니다.',
+  'error.not_found': '이 메시지는 더 이상 없습니다.',
 };
 
 export type Locale = 'en' | 'ko';

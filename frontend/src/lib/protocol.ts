@@ -19,11 +19,16 @@ export interface Room {
   online_count?: number;
   last_message_at?: string | null;
   last_seq: number;
+  /** The room's event head: the newest room event number taken. */
+  last_event: number;
 }
 
 export interface Message {
   id: number;
+  /** Display only: the room's message count, without gaps. */
   seq: number;
+  /** The room event that last changed this message; of two copies, the larger one is current. */
+  event: number;
   room: string;
   author: UserRef;
   body: string;
@@ -36,6 +41,8 @@ export interface Message {
 export interface HelloFrame {
   type: 'hello';
   room: Room;
+  /** The room event the answer brings the client up to: its new `head`. */
+  event: number;
   you: User;
   online: UserRef[];
   online_count: number;
@@ -44,12 +51,14 @@ export interface HelloFrame {
   resync: boolean;
 }
 export interface AckFrame { type: 'ack'; client_id: string; message: Message }
-export interface MessageNewFrame { type: 'message.new'; message: Message }
-export interface MessageEditedFrame { type: 'message.edited'; message: Message }
-export interface MessageDeletedFrame { type: 'message.deleted'; message: Message }
+export interface MessageNewFrame { type: 'message.new'; event: number; message: Message }
+export interface MessageEditedFrame { type: 'message.edited'; event: number; message: Message }
+export interface MessageDeletedFrame { type: 'message.deleted'; event: number; message: Message }
+export interface RoomUpdatedFrame { type: 'room.updated'; event: number; room: Room }
 export interface PresenceFrame { type: 'presence'; event: 'join' | 'leave'; user: UserRef; online_count: number }
 export interface TypingFrame { type: 'typing'; user: UserRef }
-export interface PongFrame { type: 'pong'; last_seq: number }
+/** `null` heads: the server answers the heartbeat while its database is unavailable. */
+export interface PongFrame { type: 'pong'; last_seq?: number | null; last_event: number | null }
 export interface ErrorFrame {
   type: 'error';
   code: string;
@@ -64,12 +73,22 @@ export type ServerFrame =
   | MessageNewFrame
   | MessageEditedFrame
   | MessageDeletedFrame
+  | RoomUpdatedFrame
   | PresenceFrame
   | TypingFrame
   | PongFrame
   | ErrorFrame;
 
 export type ServerFrameType = ServerFrame['type'];
+
+/** `GET /api/rooms/<slug>/changes/?since=<event>`: the catch-up (or, without `since`, the window). */
+export interface Changes {
+  room: Room;
+  event: number;
+  messages: Message[];
+  has_more: boolean;
+  resync: boolean;
+}
 
 export type ClientFrame =
   | { type: 'send'; body: string; client_id: string }
@@ -91,7 +110,7 @@ export function isUser(v: unknown): v is User {
 }
 
 export function isRoom(v: unknown): v is Room {
-  return isObj(v) && isStr(v.slug) && isStr(v.name);
+  return isObj(v) && isStr(v.slug) && isStr(v.name) && typeof v.is_archived === 'boolean' && isInt(v.last_event);
 }
 
 export function isMessage(v: unknown): v is Message {
@@ -99,6 +118,7 @@ export function isMessage(v: unknown): v is Message {
     isObj(v) &&
     isInt(v.id) &&
     isInt(v.seq) &&
+    isInt(v.event) &&
     isUserRef(v.author) &&
     isStr(v.body) &&
     isStr(v.created_at) &&
@@ -109,6 +129,7 @@ export function isMessage(v: unknown): v is Message {
 const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
   hello: (f) =>
     isRoom(f.room) &&
+    isInt(f.event) &&
     isUser(f.you) &&
     Array.isArray(f.online) &&
     f.online.every(isUserRef) &&
@@ -116,14 +137,28 @@ const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
     Array.isArray(f.messages) &&
     f.messages.every(isMessage),
   ack: (f) => isStr(f.client_id) && isMessage(f.message),
-  'message.new': (f) => isMessage(f.message),
-  'message.edited': (f) => isMessage(f.message),
-  'message.deleted': (f) => isMessage(f.message),
+  'message.new': (f) => isInt(f.event) && isMessage(f.message),
+  'message.edited': (f) => isInt(f.event) && isMessage(f.message),
+  'message.deleted': (f) => isInt(f.event) && isMessage(f.message),
+  'room.updated': (f) => isInt(f.event) && isRoom(f.room),
   presence: (f) => (f.event === 'join' || f.event === 'leave') && isUserRef(f.user) && isInt(f.online_count),
   typing: (f) => isUserRef(f.user),
-  pong: (f) => f.last_seq === undefined || isInt(f.last_seq),
+  pong: (f) => (f.last_event === null || isInt(f.last_event)) && (f.last_seq == null || isInt(f.last_seq)),
   error: (f) => isStr(f.code),
 };
+
+/** Checks a `changes` answer from REST, which the socket's validation does not cover. */
+export function isChanges(v: unknown): v is Changes {
+  return (
+    isObj(v) &&
+    isRoom(v.room) &&
+    isInt(v.event) &&
+    Array.isArray(v.messages) &&
+    v.messages.every(isMessage) &&
+    typeof v.has_more === 'boolean' &&
+    typeof v.resync === 'boolean'
+  );
+}
 
 /** Parses one text frame; returns null for anything that is not a frame this client understands. */
 export function parseServerFrame(data: unknown): ServerFrame | null {

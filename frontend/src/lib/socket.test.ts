@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { FakeServer, message } from '../test/fake-websocket';
+import { FakeServer, helloFrame, live, message, room } from '../test/fake-websocket';
 import { RoomSocket, backoffDelay } from './socket';
 import type { SocketOptions } from './socket';
 
@@ -8,19 +8,19 @@ const URL_ = 'ws://chat.test/ws/rooms/general/';
 
 function setup(overrides: Partial<SocketOptions> = {}) {
   const server = new FakeServer();
-  let lastId: number | null = null;
+  let head: number | null = null;
   const socket = new RoomSocket({
     url: URL_,
     WebSocketImpl: server.Impl,
     random: () => 1,
-    resumeAfter: () => lastId,
+    resumeSince: () => head,
     ...overrides,
   });
   return {
     server,
     socket,
-    setLastId: (id: number | null) => {
-      lastId = id;
+    setHead: (event: number | null) => {
+      head = event;
     },
   };
 }
@@ -74,14 +74,17 @@ describe('RoomSocket connection lifecycle', () => {
     expect(server.sockets).toHaveLength(2);
   });
 
-  it('passes the last message id it holds as ?after= on reconnect', () => {
-    const { server, socket, setLastId } = setup();
+  it('passes the event head it holds as ?since= on reconnect, and no after=', () => {
+    const { server, socket, setHead } = setup();
     socket.connect();
+    expect(new URL(server.last.url).searchParams.has('since')).toBe(false);
     server.hello();
-    setLastId(812);
+    setHead(64);
     server.drop(1011);
     vi.runOnlyPendingTimers();
-    expect(new URL(server.last.url).searchParams.get('after')).toBe('812');
+    const params = new URL(server.last.url).searchParams;
+    expect(params.get('since')).toBe('64');
+    expect(params.has('after')).toBe(false);
   });
 
   it('does not reconnect after an intentional close', () => {
@@ -138,16 +141,16 @@ describe('RoomSocket connection lifecycle', () => {
 describe('RoomSocket auth params', () => {
   it('fetches fresh params (a one-time ticket) before every attempt', async () => {
     let n = 0;
-    const { server, socket, setLastId } = setup({ authParams: async () => ({ ticket: `t${++n}` }) });
+    const { server, socket, setHead } = setup({ authParams: async () => ({ ticket: `t${++n}` }) });
     socket.connect();
     await vi.advanceTimersByTimeAsync(0);
     expect(new URL(server.last.url).searchParams.get('ticket')).toBe('t1');
     server.hello();
-    setLastId(7);
+    setHead(7);
     server.drop(1006);
     await vi.advanceTimersByTimeAsync(1000);
     const url = new URL(server.last.url);
-    expect([url.searchParams.get('ticket'), url.searchParams.get('after')]).toEqual(['t2', '7']);
+    expect([url.searchParams.get('ticket'), url.searchParams.get('since')]).toEqual(['t2', '7']);
   });
 
   it('counts a failed ticket request as a failed attempt and retries', async () => {
@@ -174,13 +177,24 @@ describe('RoomSocket heartbeat', () => {
     server.hello();
     vi.advanceTimersByTime(25_000);
     expect(server.last.sent).toEqual([{ type: 'ping' }]);
-    server.emit({ type: 'pong', last_seq: 0 });
+    server.emit({ type: 'pong', last_seq: 0, last_event: 0 });
     vi.advanceTimersByTime(25_000);
     expect(server.last.sent).toHaveLength(2);
     vi.advanceTimersByTime(10_000);
     expect(server.sockets[0]?.closedWith).toBe(4000);
     vi.runOnlyPendingTimers();
     expect(server.sockets).toHaveLength(2);
+  });
+
+  it('counts a pong without heads (the server’s database is away) as an answer', () => {
+    const { server, socket } = setup();
+    socket.connect();
+    server.hello();
+    vi.advanceTimersByTime(25_000);
+    server.emit({ type: 'pong', last_seq: null, last_event: null });
+    vi.advanceTimersByTime(10_000);
+    expect(server.sockets[0]?.closedWith).toBeNull();
+    expect(socket.getState().status).toBe('connected');
   });
 
   it('drops a socket that opens but never says hello', () => {
@@ -200,10 +214,46 @@ describe('RoomSocket frames', () => {
     const off = socket.on('message.new', (f) => seen.push(f.message.id));
     socket.connect();
     server.hello();
-    server.emit({ type: 'message.new', message: message(5, 1) });
+    server.emit(live('message.new', message(5, 1)));
     off();
-    server.emit({ type: 'message.new', message: message(6, 2) });
+    server.emit(live('message.new', message(6, 2)));
     expect(seen).toEqual([5]);
+  });
+
+  it('passes room.updated on, and refuses room-event frames without an integer event', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { server, socket } = setup();
+    const messages = vi.fn();
+    const rooms = vi.fn();
+    const pongs = vi.fn();
+    socket.on('message.edited', messages);
+    socket.on('room.updated', rooms);
+    socket.on('pong', pongs);
+    socket.connect();
+    server.hello();
+    server.emit({ type: 'message.edited', message: message(5, 1) });
+    server.emit({ type: 'message.edited', event: '2', message: message(5, 1, { event: 2 }) });
+    server.emit({ type: 'message.edited', event: 2, message: { ...message(5, 1), event: undefined } });
+    server.emit({ type: 'room.updated', room: room({ is_archived: true, last_event: 3 }) });
+    server.emit({ type: 'room.updated', event: 3, room: { slug: 'general', name: 'General' } });
+    server.emit({ type: 'pong', last_seq: 1 });
+    server.emit({ type: 'pong', last_seq: 1, last_event: '3' });
+    expect([messages, rooms, pongs].map((f) => f.mock.calls.length)).toEqual([0, 0, 0]);
+    server.emit({ type: 'room.updated', event: 3, room: room({ is_archived: true, last_event: 3 }) });
+    server.emit({ type: 'pong', last_seq: 1, last_event: 3 });
+    expect(rooms).toHaveBeenCalledWith(expect.objectContaining({ event: 3, room: expect.objectContaining({ is_archived: true }) }));
+    expect(pongs).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a hello without an integer event', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { server, socket } = setup();
+    socket.connect();
+    server.open();
+    server.emit({ ...helloFrame(), event: undefined });
+    expect(socket.getState().status).toBe('connecting');
+    server.emit(helloFrame({ event: 4 }));
+    expect(socket.getState().status).toBe('connected');
   });
 
   it('ignores malformed frames instead of passing them on', () => {
@@ -214,7 +264,7 @@ describe('RoomSocket frames', () => {
     socket.connect();
     server.hello();
     server.last.onmessage?.({ data: 'not json' });
-    server.emit({ type: 'message.new', message: { id: 'x' } });
+    server.emit({ type: 'message.new', event: 1, message: { id: 'x' } });
     server.emit({ kind: 'message.new' });
     expect(seen).not.toHaveBeenCalled();
   });

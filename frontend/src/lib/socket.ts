@@ -39,8 +39,12 @@ export interface Timers {
 export interface SocketOptions {
   /** Absolute ws:/wss: URL of the room endpoint, e.g. ws://host/ws/rooms/general/. */
   url: string;
-  /** The newest message id the app holds; sent as `?after=` so the server replays what was missed. */
-  resumeAfter?: () => number | null;
+  /**
+   * The room event up to which the app has applied everything (its `head`), asked before each
+   * attempt; sent as `?since=` so the server's `hello` holds only what changed after it. `null`
+   * (nothing applied yet) asks for a fresh join: the latest window.
+   */
+  resumeSince?: () => number | null;
   /**
    * Extra query parameters fetched before each attempt, e.g. a one-time `ticket` when the socket
    * lives on another origin than the page and the session cookie does not travel with it.
@@ -85,8 +89,8 @@ export function backoffDelay(failures: number, random: () => number, baseMs: num
 }
 
 export class RoomSocket {
-  private readonly opts: Required<Omit<SocketOptions, 'resumeAfter' | 'authParams'>> &
-    Pick<SocketOptions, 'resumeAfter' | 'authParams'>;
+  private readonly opts: Required<Omit<SocketOptions, 'resumeSince' | 'authParams'>> &
+    Pick<SocketOptions, 'resumeSince' | 'authParams'>;
   private ws: WebSocketLike | null = null;
   private ready = false;
   private closedByUser = false;
@@ -208,8 +212,8 @@ export class RoomSocket {
   }
 
   private createSocket(params: Record<string, string>): void {
-    const after = this.opts.resumeAfter?.() ?? null;
-    const query = after === null ? params : { ...params, after: String(after) };
+    const since = this.opts.resumeSince?.() ?? null;
+    const query = since === null ? params : { ...params, since: String(since) };
     const url = withQuery(this.opts.url, query);
     let ws: WebSocketLike;
     try {

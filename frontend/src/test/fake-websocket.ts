@@ -1,4 +1,4 @@
-import type { Message, User } from '../lib/protocol';
+import type { Changes, Message, Room, User } from '../lib/protocol';
 import type { WebSocketLike } from '../lib/socket';
 
 /** Records every socket the client opens and lets a test play the server's part. */
@@ -66,10 +66,12 @@ export interface FakeWebSocket extends WebSocketLike {
 export const me: User = { id: 1, display_name: 'Mina', avatar_url: '', is_staff: false, is_guest: true };
 export const jun = { id: 2, display_name: 'Jun', avatar_url: '' };
 
+/** A message; its `event` is its `seq` unless given (a room where nothing was edited yet). */
 export function message(id: number, seq: number, overrides: Partial<Message> = {}): Message {
   return {
     id,
     seq,
+    event: seq,
     room: 'general',
     author: jun,
     body: `message ${id}`,
@@ -81,10 +83,20 @@ export function message(id: number, seq: number, overrides: Partial<Message> = {
   };
 }
 
+export function room(overrides: Partial<Room> = {}): Room {
+  return { slug: 'general', name: 'General', description: '', is_archived: false, last_seq: 0, last_event: 0, ...overrides };
+}
+
+const newestEvent = (messages: unknown) =>
+  Math.max(0, ...((Array.isArray(messages) ? messages : []) as Message[]).map((m) => m.event));
+
+/** A `hello`; its `event` is the newest event among its messages unless given. */
 export function helloFrame(overrides: Record<string, unknown> = {}) {
+  const event = (overrides.event as number | undefined) ?? newestEvent(overrides.messages);
   return {
     type: 'hello',
-    room: { slug: 'general', name: 'General', description: '', is_archived: false, last_seq: 0 },
+    room: room({ last_event: event }),
+    event,
     you: me,
     online: [me],
     online_count: 1,
@@ -93,4 +105,15 @@ export function helloFrame(overrides: Record<string, unknown> = {}) {
     resync: false,
     ...overrides,
   };
+}
+
+/** A live `message.new|edited|deleted` frame: its event is the message's. */
+export function live(type: 'message.new' | 'message.edited' | 'message.deleted', m: Message) {
+  return { type, event: m.event, message: m };
+}
+
+/** A `changes` answer; its `event` is the newest event among its messages unless given. */
+export function changes(overrides: Partial<Changes> = {}): Changes {
+  const event = overrides.event ?? newestEvent(overrides.messages);
+  return { room: room({ last_event: event, online_count: 2 }), event, messages: [], has_more: false, resync: false, ...overrides };
 }

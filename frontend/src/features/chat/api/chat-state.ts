@@ -1,9 +1,11 @@
-import type { HelloFrame, Message, Room, User, UserRef } from '@/lib/protocol';
+import type { Changes, HelloFrame, Message, Room, User, UserRef } from '@/lib/protocol';
 
 /**
  * Everything one open room shows, as a pure reducer. Messages are keyed by their global `id`, so
- * the same message arriving from `hello`, a live frame, an `ack` and a catch-up is held once; an
- * own message waits in `pending` under its `client_id` until the server's copy replaces it.
+ * the same message arriving from `hello`, a live frame, an `ack` and a catch-up is held once, and
+ * of two copies the one with the larger `event` wins. `head` is the room event up to which
+ * everything is applied (docs/protocol.md, "Room events"); an own message waits in `pending`
+ * under its `client_id` until the server's copy replaces it.
  */
 
 export interface SendFailure {
@@ -47,18 +49,25 @@ export interface ChatState {
   typing: TypingEntry[];
   /** Set when REST says the room is gone (4404) or the session is (4401): the HTTP-mode twin of a close code. */
   endedBy: number | null;
+  /** The room event up to which every change is applied; 0 before anything was. */
+  head: number;
+  /** Events above `head + 1` already applied out of order, ascending: non-empty means a gap to catch up. */
+  ahead: number[];
 }
 
 export type ChatAction =
   | { type: 'hello'; frame: HelloFrame }
-  | { type: 'loaded'; room: Room | null; messages: Message[]; hasMore: boolean }
+  | { type: 'changes'; changes: Changes }
+  | { type: 'message'; event: number; message: Message }
+  | { type: 'roomUpdated'; event: number; room: Room }
   | { type: 'older'; messages: Message[]; hasMore: boolean }
-  | { type: 'messages'; messages: Message[] }
   | { type: 'ack'; clientId: string; message: Message }
-  | { type: 'updated'; message: Message }
+  /** The answer to an edit (PATCH): the message as stored, with its event. */
+  | { type: 'edited'; message: Message }
+  /** A delete the server accepted (204, no body): its frame with the real event follows. */
+  | { type: 'removed'; id: number }
   | { type: 'rejected'; clientId: string; error: SendFailure }
   | { type: 'presence'; event: 'join' | 'leave'; user: UserRef; onlineCount: number; at: string }
-  | { type: 'onlineCount'; count: number }
   | { type: 'typing'; user: UserRef; until: number }
   | { type: 'expireTyping'; now: number }
   | { type: 'send'; pending: PendingMessage }
@@ -81,63 +90,101 @@ export function initialChatState(you: User): ChatState {
     onlineCount: 0,
     typing: [],
     endedBy: null,
+    head: 0,
+    ahead: [],
   };
 }
 
+/** Where a reconnecting socket resumes (`?since=`): null until some event was applied. */
+export function resumeSince(state: ChatState): number | null {
+  return state.head > 0 ? state.head : null;
+}
+
+/** Whether events were applied beyond one that never arrived: time to catch up. */
+export function hasGap(state: ChatState): boolean {
+  return state.ahead.length > 0;
+}
+
+function newestMessageId(state: ChatState): number {
+  return state.messages.at(-1)?.id ?? 0;
+}
+
+type Position = Pick<ChatState, 'head' | 'ahead'>;
+
+/** Moves `head` over every event already applied right above it. */
+function closeUp(head: number, ahead: readonly number[]): Position {
+  const rest = [...ahead];
+  while (rest.length > 0 && (rest[0] as number) <= head + 1) head = Math.max(head, rest.shift() as number);
+  return { head, ahead: rest };
+}
+
+/** Records that `event` was applied: the next one moves `head`, a later one waits in `ahead`. */
+function applied(state: ChatState, event: number): Position {
+  if (event <= state.head || state.ahead.includes(event)) return { head: state.head, ahead: state.ahead };
+  return closeUp(state.head, [...state.ahead, event].sort((x, y) => x - y));
+}
+
 /**
- * The newest message with nothing missing before it (back to the oldest one loaded). Not simply
- * the newest message held: after a lost live frame the client can hold later ones — its own
- * acks, say — beyond the hole, and catching up after those would never fill it.
+ * Of two copies of one message the one with the larger `event` is current. On a tie the held copy
+ * stays: it is the same version, unless it carries a delete the server confirmed with a 204 and
+ * whose frame (with the real event) has not arrived yet.
  */
-function lastContiguous(state: ChatState): Message | undefined {
-  const messages = state.messages;
-  let last = messages[0];
-  for (const next of messages.slice(1)) {
-    if (!last || next.seq !== last.seq + 1) break;
-    last = next;
-  }
-  return last;
-}
-
-/** Where catch-up (`?after=`) resumes. */
-export function lastMessageId(state: ChatState): number | null {
-  return lastContiguous(state)?.id ?? null;
-}
-
-/** The room position the client holds everything up to. */
-export function lastSeq(state: ChatState): number {
-  return lastContiguous(state)?.seq ?? 0;
-}
-
-/** Prefers the copy that has seen more of the message's life: deleted beats edited beats new. */
-function newer(a: Message, b: Message): Message {
-  if (a.deleted !== b.deleted) return a.deleted ? a : b;
-  if ((a.edited_at ?? '') !== (b.edited_at ?? '')) return (a.edited_at ?? '') > (b.edited_at ?? '') ? a : b;
-  return b;
-}
-
 export function mergeMessages(held: Message[], incoming: Message[]): Message[] {
   if (incoming.length === 0) return held;
   const byId = new Map(held.map((m) => [m.id, m]));
   for (const m of incoming) {
     const existing = byId.get(m.id);
-    byId.set(m.id, existing ? newer(existing, m) : m);
+    if (!existing || m.event > existing.event) byId.set(m.id, m);
   }
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
-function settle(state: ChatState, incoming: Message[]): ChatState {
+/**
+ * Merges into the window held: a message not held is added only if it is newer than the oldest
+ * one held (or nothing is held); an older one is outside the window and is read in its current
+ * state when the user scrolls up to it.
+ */
+export function mergeIntoWindow(held: Message[], incoming: Message[]): Message[] {
+  const oldest = held[0]?.id;
+  return mergeMessages(held, oldest === undefined ? incoming : incoming.filter((m) => m.id >= oldest));
+}
+
+/** Messages from the server; `replace` swaps the whole window (a fresh join or a resync). */
+function settle(state: ChatState, incoming: Message[], replace = false): ChatState {
   const mine = new Set(
     incoming.filter((m) => m.author.id === state.you.id && m.client_id).map((m) => m.client_id as string),
   );
-  const authors = new Set(incoming.map((m) => m.author.id));
+  // A new message from someone ends their typing notice; an edit or a delete says nothing about it.
+  const held = new Set(state.messages.map((m) => m.id));
+  const authors = new Set(incoming.filter((m) => !held.has(m.id) && !m.deleted).map((m) => m.author.id));
   return {
     ...state,
-    messages: mergeMessages(state.messages, incoming),
+    messages: replace ? mergeMessages([], incoming) : mergeIntoWindow(state.messages, incoming),
+    // Pending sends survive a replace: they are resent after `hello` unless the server holds them.
     pending: mine.size ? state.pending.filter((p) => !mine.has(p.clientId)) : state.pending,
     typing: state.typing.some((t) => authors.has(t.user.id))
       ? state.typing.filter((t) => !authors.has(t.user.id))
       : state.typing,
+  };
+}
+
+/**
+ * A `hello` or a `changes` answer. A resync is the latest window: it replaces what is held and
+ * `head` becomes its event. Otherwise (a catch-up after `head`, or the first window) it is merged,
+ * or taken whole when nothing is held, and `head` moves up to its event.
+ */
+function synced(state: ChatState, a: Changes): ChatState {
+  const replace = a.resync || state.messages.length === 0;
+  const next = settle(state, a.messages, replace);
+  // A resync's window is the room as of its event, whatever was applied before: head goes there.
+  const position = a.resync ? { head: a.event, ahead: [] } : closeUp(Math.max(state.head, a.event), state.ahead);
+  return {
+    ...next,
+    ...position,
+    ready: true,
+    room: a.room,
+    // Only a window knows whether older history exists; a catch-up speaks of what changed.
+    hasMore: replace ? a.has_more : state.hasMore,
   };
 }
 
@@ -150,40 +197,39 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'hello': {
       const f = action.frame;
-      const next = settle(state, f.messages);
-      return {
-        ...next,
-        ready: true,
-        room: f.room,
-        you: f.you,
-        online: f.online,
-        onlineCount: f.online_count,
-        // Only the first load knows whether older history exists; a catch-up hello speaks of the tail.
-        hasMore: state.messages.length === 0 ? f.has_more : state.hasMore,
-      };
+      return { ...synced(state, f), you: f.you, online: f.online, onlineCount: f.online_count };
     }
-    case 'loaded': {
-      const next = settle({ ...state, messages: [] }, action.messages);
-      return {
-        ...next,
-        ready: true,
-        room: action.room ?? state.room,
-        hasMore: action.hasMore,
-        onlineCount: action.room?.online_count ?? state.onlineCount,
-      };
+    case 'changes': {
+      const c = action.changes;
+      return { ...synced(state, c), onlineCount: c.room.online_count ?? state.onlineCount };
     }
+    case 'message':
+      return { ...settle(state, [action.message]), ...applied(state, action.event) };
+    case 'roomUpdated':
+      return {
+        ...state,
+        ...applied(state, action.event),
+        room: action.room,
+        onlineCount: action.room.online_count ?? state.onlineCount,
+      };
     case 'older':
-      return { ...settle(state, action.messages), hasMore: action.hasMore };
-    case 'messages':
-      return settle(state, action.messages);
+      return { ...state, messages: mergeMessages(state.messages, action.messages), hasMore: action.hasMore };
     case 'ack': {
       const next = settle(state, [action.message]);
-      return { ...next, pending: next.pending.filter((p) => p.clientId !== action.clientId) };
+      return {
+        ...next,
+        ...applied(state, action.message.event),
+        pending: next.pending.filter((p) => p.clientId !== action.clientId),
+      };
     }
-    case 'updated':
-      // Edits and deletes of messages never loaded (older than the history shown) are not news.
-      if (!state.messages.some((m) => m.id === action.message.id)) return state;
-      return { ...state, messages: mergeMessages(state.messages, [action.message]) };
+    case 'edited':
+      return { ...state, messages: mergeIntoWindow(state.messages, [action.message]) };
+    case 'removed': {
+      const held = state.messages.find((m) => m.id === action.id);
+      if (!held || held.deleted) return state;
+      const tombstone = { ...held, deleted: true, body: '' };
+      return { ...state, messages: state.messages.map((m) => (m.id === action.id ? tombstone : m)) };
+    }
     case 'rejected':
       return updatePending(state, action.clientId, { status: 'failed', error: action.error });
     case 'presence': {
@@ -193,7 +239,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         event: action.event,
         user: action.user,
         at: action.at,
-        afterId: lastMessageId(state) ?? 0,
+        afterId: newestMessageId(state),
       };
       return {
         ...state,
@@ -203,8 +249,6 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         typing: action.event === 'leave' ? state.typing.filter((t) => t.user.id !== action.user.id) : state.typing,
       };
     }
-    case 'onlineCount':
-      return action.count === state.onlineCount ? state : { ...state, onlineCount: action.count };
     case 'typing':
       return {
         ...state,

@@ -1,5 +1,7 @@
+import { ApiError } from '@/lib/api-client';
 import type { ApiClient } from '@/lib/api-client';
-import type { Message, Room } from '@/lib/protocol';
+import { isChanges } from '@/lib/protocol';
+import type { Changes, Message } from '@/lib/protocol';
 
 export interface MessagePage {
   messages: Message[];
@@ -10,18 +12,22 @@ const base = (slug: string) => `/api/rooms/${encodeURIComponent(slug)}`;
 
 export function createMessagesApi(api: ApiClient) {
   return {
-    room: (slug: string) => api.get<Room>(`${base(slug)}/`),
-    /** Newest first from the server; returned oldest first like everything else in the app. */
-    async latest(slug: string): Promise<MessagePage> {
-      const page = await api.get<MessagePage>(`${base(slug)}/messages/`);
-      return { ...page, messages: [...page.messages].reverse() };
+    /**
+     * What changed after room event `since` (the catch-up, also the HTTP fallback's poll), or
+     * without it the latest window; with the room itself either way.
+     */
+    async changes(slug: string, since?: number): Promise<Changes> {
+      const answer = await api.get<unknown>(`${base(slug)}/changes/`, { since });
+      if (!isChanges(answer)) {
+        throw new ApiError(200, 'invalid_response', 'The server sent an answer this client does not understand.');
+      }
+      return answer;
     },
+    /** Older history, newest first from the server; returned oldest first like everything else in the app. */
     async before(slug: string, id: number): Promise<MessagePage> {
       const page = await api.get<MessagePage>(`${base(slug)}/messages/`, { before: id });
       return { ...page, messages: [...page.messages].reverse() };
     },
-    after: (slug: string, id: number) =>
-      api.get<MessagePage>(`${base(slug)}/messages/`, { after: id, limit: 200 }),
     send: (slug: string, body: string, clientId: string) =>
       api.post<Message>(`${base(slug)}/messages/`, { body, client_id: clientId }),
     edit: (slug: string, id: number, body: string) => api.patch<Message>(`${base(slug)}/messages/${id}/`, { body }),

@@ -1,22 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { ApiError } from '@/lib/api-client';
-import type { Message } from '@/lib/protocol';
+import type { Changes, Message } from '@/lib/protocol';
 import { RoomSocket } from '@/lib/socket';
-import { FakeServer, me, message } from '@/test/fake-websocket';
+import { FakeServer, changes, live, me, message, room } from '@/test/fake-websocket';
 
 import type { MessagesApi } from './messages-api';
 import { RoomSession } from './room-session';
 
 function fakeApi(overrides: Record<string, unknown> = {}) {
   const defaults = {
-    room: vi.fn(async () => ({ slug: 'general', name: 'General', description: '', is_archived: false, last_seq: 0, online_count: 2 })),
-    latest: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
+    changes: vi.fn(async (_slug: string, _since?: number): Promise<Changes> => changes()),
     before: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
-    after: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
     send: vi.fn(async (_slug: string, body: string, clientId: string) => message(100, 1, { body, client_id: clientId, author: me })),
-    edit: vi.fn(),
-    remove: vi.fn(),
+    edit: vi.fn(async (_slug: string, _id: number, _body: string): Promise<Message> => {
+      throw new Error('not expected');
+    }),
+    remove: vi.fn(async (_slug: string, _id: number): Promise<void> => undefined),
   };
   return { ...defaults, ...overrides } as typeof defaults;
 }
@@ -28,8 +28,8 @@ function setup(api = fakeApi()) {
     slug: 'general',
     me,
     api: api as unknown as MessagesApi,
-    createSocket: (resumeAfter) =>
-      new RoomSocket({ url: 'ws://chat.test/ws/rooms/general/', WebSocketImpl: server.Impl, random: () => 1, resumeAfter }),
+    createSocket: (resumeSince) =>
+      new RoomSocket({ url: 'ws://chat.test/ws/rooms/general/', WebSocketImpl: server.Impl, random: () => 1, resumeSince }),
     newClientId: () => `c${++ids}`,
   });
   session.start();
@@ -38,6 +38,9 @@ function setup(api = fakeApi()) {
 
 const own = (id: number, seq: number, clientId: string, body = 'hi') =>
   message(id, seq, { author: { id: me.id, display_name: me.display_name, avatar_url: '' }, client_id: clientId, body });
+
+const since = (server: FakeServer) => new URL(server.last.url).searchParams.get('since');
+const bodies = (session: RoomSession) => session.state.messages.map((m) => (m.deleted ? `${m.id}:deleted` : `${m.id}:${m.body}`));
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -54,9 +57,10 @@ describe('RoomSession over the WebSocket', () => {
     expect(session.state.pending).toMatchObject([{ clientId: 'c1', body: 'hi', status: 'pending' }]);
     expect(server.last.sent).toEqual([{ type: 'send', body: 'hi', client_id: 'c1' }]);
     server.emit({ type: 'ack', client_id: 'c1', message: own(7, 1, 'c1') });
-    server.emit({ type: 'message.new', message: own(7, 1, 'c1') });
+    server.emit(live('message.new', own(7, 1, 'c1')));
     expect(session.state.pending).toEqual([]);
     expect(session.state.messages.map((m) => m.id)).toEqual([7]);
+    expect(session.state.head).toBe(1);
   });
 
   it('marks a rejected send as failed with the reason, and a retry reuses the client_id', () => {
@@ -73,16 +77,71 @@ describe('RoomSession over the WebSocket', () => {
     expect(server.last.sent.at(-1)).toEqual({ type: 'send', body: 'hi', client_id: 'c1' });
   });
 
-  it('holds each message once when hello, live frames and catch-up overlap', () => {
+  it('holds each message once when hello, live frames and catch-up overlap, and resumes with since=head', () => {
     const { server, session } = setup();
     server.hello({ messages: [message(1, 1), message(2, 2)] });
-    server.emit({ type: 'message.new', message: message(2, 2) });
-    server.emit({ type: 'message.new', message: message(3, 3) });
+    server.emit(live('message.new', message(2, 2)));
+    server.emit(live('message.new', message(3, 3)));
     server.drop();
     vi.runOnlyPendingTimers();
-    expect(new URL(server.last.url).searchParams.get('after')).toBe('3');
+    expect(since(server)).toBe('3');
+    expect(new URL(server.last.url).searchParams.has('after')).toBe(false);
     server.hello({ messages: [message(3, 3), message(4, 4)] });
     expect(session.state.messages.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+    expect(session.state.head).toBe(4);
+  });
+
+  it('opens without since before anything was applied', () => {
+    const { server } = setup();
+    server.drop();
+    vi.runOnlyPendingTimers();
+    expect(new URL(server.last.url).searchParams.has('since')).toBe(false);
+  });
+
+  it('applies an edit and a delete missed during a disconnect from the catch-up hello', () => {
+    const { server, session, api } = setup();
+    server.hello({ messages: [message(1, 1), message(2, 2), message(3, 3)] });
+    server.drop();
+    vi.runOnlyPendingTimers();
+    expect(since(server)).toBe('3');
+    server.hello({
+      event: 6,
+      messages: [
+        message(1, 1, { event: 4, body: 'fixed', edited_at: '2026-11-23T10:05:00Z' }),
+        message(2, 2, { event: 5, deleted: true, body: '' }),
+        message(4, 4, { event: 6 }),
+      ],
+    });
+    expect(bodies(session)).toEqual(['1:fixed', '2:deleted', '3:message 3', '4:message 4']);
+    expect(session.state.head).toBe(6);
+    expect(api.changes).not.toHaveBeenCalled();
+  });
+
+  it('replaces the window on a resync hello without a REST reload, and resends pending sends', () => {
+    const { server, session, api } = setup();
+    server.hello({ messages: [message(1, 1), message(2, 2)], has_more: false });
+    session.send('hi');
+    server.drop();
+    vi.runOnlyPendingTimers();
+    server.hello({ resync: true, event: 700, has_more: true, messages: [message(600, 550, { event: 690 }), message(601, 551, { event: 700 })] });
+    expect(session.state.messages.map((m) => m.id)).toEqual([600, 601]);
+    expect(session.state.hasMore).toBe(true);
+    expect(session.state.head).toBe(700);
+    expect(session.state.pending).toMatchObject([{ clientId: 'c1', status: 'pending' }]);
+    expect(server.last.sent).toEqual([{ type: 'send', body: 'hi', client_id: 'c1' }]);
+    expect(api.changes).not.toHaveBeenCalled();
+  });
+
+  it('never lets a stale copy (a lower event) overwrite a newer one', async () => {
+    const api = fakeApi({
+      changes: vi.fn(async () => changes({ event: 5, messages: [message(1, 1, { event: 3, body: 'v1', edited_at: '2026-11-23T10:01:00Z' })] })),
+    });
+    const { server, session } = setup(api);
+    server.hello({ messages: [message(1, 1)] });
+    server.emit(live('message.edited', message(1, 1, { event: 4, body: 'v2', edited_at: '2026-11-23T10:02:00Z' })));
+    server.emit(live('message.edited', message(1, 1, { event: 3, body: 'v1', edited_at: '2026-11-23T10:01:00Z' })));
+    await vi.waitFor(() => expect(session.state.head).toBe(5));
+    expect(bodies(session)).toEqual(['1:v2']);
   });
 
   it('resends an unacknowledged message after a reconnect with the same client_id, once', () => {
@@ -107,36 +166,139 @@ describe('RoomSession over the WebSocket', () => {
     expect(session.state.messages.map((m) => m.id)).toEqual([9]);
   });
 
-  it('catches up over REST when a seq is skipped', async () => {
-    const api = fakeApi({ after: vi.fn(async () => ({ messages: [message(11, 2)], has_more: false })) });
+  it('catches up with one changes call when a live frame skips an event, and head ends at the answer', async () => {
+    const api = fakeApi({
+      changes: vi.fn(async () => changes({ event: 9, messages: [message(11, 2, { event: 3 }), message(10, 1, { event: 9, body: 'edited' })] })),
+    });
     const { server, session } = setup(api);
     server.hello({ messages: [message(10, 1)] });
-    server.emit({ type: 'message.new', message: message(12, 3) });
-    await vi.waitFor(() => expect(session.state.messages.map((m) => m.id)).toEqual([10, 11, 12]));
-    expect(api.after).toHaveBeenCalledWith('general', 10);
+    server.emit(live('message.new', message(12, 3, { event: 4 })));
+    expect(session.state.messages.map((m) => m.id)).toEqual([10, 12]);
+    await vi.waitFor(() => expect(session.state.head).toBe(9));
+    expect(api.changes).toHaveBeenCalledTimes(1);
+    expect(api.changes).toHaveBeenCalledWith('general', 1);
+    expect(bodies(session)).toEqual(['10:edited', '11:message 11', '12:message 12']);
+    expect(session.state.ahead).toEqual([]);
+  });
+
+  it('does not catch up for frames that arrive in order or repeat what hello held', async () => {
+    const { server, session, api } = setup();
+    server.hello({ messages: [message(10, 1), message(11, 2)] });
+    server.emit(live('message.new', message(11, 2)));
+    server.emit(live('message.new', message(12, 3)));
+    server.emit(live('message.edited', message(12, 3, { event: 4, body: 'x' })));
+    server.emit({ type: 'room.updated', event: 5, room: room({ last_event: 5, description: 'new' }) });
+    server.emit({ type: 'pong', last_seq: 3, last_event: 5 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.changes).not.toHaveBeenCalled();
+    expect(session.state.head).toBe(5);
+    expect(session.state.room?.description).toBe('new');
+  });
+
+  it('shares one catch-up among concurrent gaps, plus one rerun', async () => {
+    const answers: ((c: Changes) => void)[] = [];
+    const api = fakeApi({ changes: vi.fn(() => new Promise<Changes>((resolve) => answers.push(resolve))) });
+    const { server, session } = setup(api);
+    server.hello({ messages: [message(10, 1)] });
+    server.emit(live('message.new', message(12, 3)));
+    server.emit(live('message.new', message(14, 5)));
+    server.emit({ type: 'pong', last_event: 6 });
+    expect(api.changes).toHaveBeenCalledTimes(1);
+    answers[0]?.(changes({ event: 5, messages: [message(11, 2), message(13, 4)] }));
+    await vi.waitFor(() => expect(api.changes).toHaveBeenCalledTimes(2));
+    expect(api.changes).toHaveBeenLastCalledWith('general', 5);
+    answers[1]?.(changes({ event: 6, messages: [message(15, 6)] }));
+    await vi.waitFor(() => expect(session.state.head).toBe(6));
+    expect(session.state.messages.map((m) => m.id)).toEqual([10, 11, 12, 13, 14, 15]);
+    expect(api.changes).toHaveBeenCalledTimes(2);
   });
 
   it('fills a hole left behind its own acked message', async () => {
-    // The live frame for seq 2 was lost; the ack for our own seq 3 arrives first.
+    // The live frame for event 2 was lost; the ack for our own event 3 arrives first.
     const api = fakeApi({
-      after: vi.fn(async () => ({ messages: [message(11, 2), own(12, 3, 'c1')], has_more: false })),
+      changes: vi.fn(async () => changes({ messages: [message(11, 2), own(12, 3, 'c1')] })),
     });
     const { server, session } = setup(api);
     server.hello({ messages: [message(10, 1)] });
     session.send('hi');
     server.emit({ type: 'ack', client_id: 'c1', message: own(12, 3, 'c1') });
     await vi.waitFor(() => expect(session.state.messages.map((m) => m.id)).toEqual([10, 11, 12]));
-    expect(api.after).toHaveBeenCalledWith('general', 10);
-    server.emit({ type: 'pong', last_seq: 3 });
-    expect(api.after).toHaveBeenCalledTimes(1);
+    expect(api.changes).toHaveBeenCalledWith('general', 1);
+    expect(session.state.head).toBe(3);
+    server.emit({ type: 'pong', last_seq: 3, last_event: 3 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.changes).toHaveBeenCalledTimes(1);
   });
 
-  it('catches up when a pong reports a higher last_seq than held', async () => {
-    const api = fakeApi({ after: vi.fn(async () => ({ messages: [message(11, 2)], has_more: false })) });
+  it('catches up when a pong reports a last_event ahead of head', async () => {
+    const api = fakeApi({
+      changes: vi.fn(async () => changes({ event: 3, messages: [message(10, 1, { event: 2, body: 'edited' }), message(11, 2, { event: 3 })] })),
+    });
     const { server, session } = setup(api);
     server.hello({ messages: [message(10, 1)] });
-    server.emit({ type: 'pong', last_seq: 2 });
-    await vi.waitFor(() => expect(session.state.messages.map((m) => m.id)).toEqual([10, 11]));
+    // last_seq says nothing was posted; the missed events are an edit and a post.
+    server.emit({ type: 'pong', last_seq: 1, last_event: 3 });
+    await vi.waitFor(() => expect(session.state.head).toBe(3));
+    expect(api.changes).toHaveBeenCalledWith('general', 1);
+    expect(bodies(session)).toEqual(['10:edited', '11:message 11']);
+  });
+
+  it('survives a failed catch-up and tries again on the next pong', async () => {
+    let fail = true;
+    const api = fakeApi({
+      changes: vi.fn(async () => {
+        if (fail) throw new ApiError(0, 'network', 'down');
+        return changes({ event: 2, messages: [message(11, 2)] });
+      }),
+    });
+    const { server, session } = setup(api);
+    server.hello({ messages: [message(10, 1)] });
+    server.emit({ type: 'pong', last_event: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(session.state.head).toBe(1);
+    fail = false;
+    server.emit({ type: 'pong', last_event: 2 });
+    await vi.waitFor(() => expect(session.state.head).toBe(2));
+  });
+
+  it('follows room.updated: archived and back', () => {
+    const { server, session } = setup();
+    server.hello({ messages: [message(10, 1)] });
+    server.emit({ type: 'room.updated', event: 2, room: room({ is_archived: true, last_event: 2 }) });
+    expect(session.state.room?.is_archived).toBe(true);
+    server.emit({ type: 'room.updated', event: 3, room: room({ is_archived: false, last_event: 3 }) });
+    expect(session.state.room?.is_archived).toBe(false);
+    expect(session.state.head).toBe(3);
+  });
+
+  it('applies the message an edit returns, and marks a delete locally until its frame comes', async () => {
+    const api = fakeApi({
+      edit: vi.fn(async () => message(10, 1, { event: 2, body: 'new', edited_at: '2026-11-23T10:05:00Z' })),
+    });
+    const { server, session } = setup(api);
+    server.hello({ messages: [message(10, 1), message(11, 2)] });
+    await session.edit(10, 'new');
+    await session.remove(message(11, 2));
+    expect(bodies(session)).toEqual(['10:new', '11:deleted']);
+    server.emit(live('message.edited', message(10, 1, { event: 3, body: 'new', edited_at: '2026-11-23T10:05:00Z' })));
+    server.emit(live('message.deleted', message(11, 2, { event: 4, deleted: true, body: '' })));
+    expect(session.state.head).toBe(4);
+    expect(bodies(session)).toEqual(['10:new', '11:deleted']);
+  });
+
+  it('throws an edit refusal without changing the state, and catches up on it', async () => {
+    const api = fakeApi({
+      edit: vi.fn(async () => {
+        throw new ApiError(403, 'room_archived', 'This room is archived.');
+      }),
+      changes: vi.fn(async () => changes({ event: 2, room: room({ is_archived: true, last_event: 2 }) })),
+    });
+    const { server, session } = setup(api);
+    server.hello({ messages: [message(10, 1)] });
+    const before = session.state.messages;
+    await expect(session.edit(10, 'new')).rejects.toMatchObject({ code: 'room_archived' });
+    expect(session.state.messages).toBe(before);
+    await vi.waitFor(() => expect(session.state.room?.is_archived).toBe(true));
   });
 
   it('adds join and leave notices and tracks who is online', () => {
@@ -173,9 +335,11 @@ describe('RoomSession in HTTP mode', () => {
     server.drop();
   }
 
-  it('loads the room over REST, sends with POST and polls ?after=', async () => {
+  it('loads the window with changes, sends with POST and polls changes?since=head', async () => {
     const api = fakeApi({
-      latest: vi.fn(async () => ({ messages: [message(5, 1)], has_more: true })),
+      changes: vi.fn(async (_slug: string, since?: number) =>
+        since === undefined ? changes({ messages: [message(5, 1)], has_more: true }) : changes({ event: 2 }),
+      ),
       send: vi.fn(async (_slug: string, body: string, clientId: string) => own(100, 2, clientId, body)),
     });
     const { server, session } = setup(api);
@@ -183,14 +347,40 @@ describe('RoomSession in HTTP mode', () => {
     expect(session.socket.getState().status).toBe('http');
     await vi.waitFor(() => expect(session.state.ready).toBe(true));
     expect(session.state.messages.map((m) => m.id)).toEqual([5]);
+    expect(session.state.hasMore).toBe(true);
+    expect(session.state.onlineCount).toBe(2);
+    expect(api.changes).toHaveBeenCalledWith('general');
 
     session.send('over http');
     await vi.waitFor(() => expect(session.state.pending).toEqual([]));
     expect(api.send).toHaveBeenCalledWith('general', 'over http', 'c1');
     expect(session.state.messages.map((m) => m.body)).toContain('over http');
+    expect(session.state.head).toBe(2);
 
+    const calls = api.changes.mock.calls.length;
     await vi.advanceTimersByTimeAsync(2000);
-    expect(api.after).toHaveBeenCalledWith('general', 100);
+    expect(api.changes.mock.calls.slice(calls)).toEqual([['general', 2]]);
+  });
+
+  it('applies edits, deletes and the room from each poll', async () => {
+    const answers = [
+      changes({ event: 2, messages: [message(5, 1), message(6, 2)] }),
+      changes({
+        event: 5,
+        room: room({ is_archived: true, last_event: 5, online_count: 4 }),
+        messages: [message(5, 1, { event: 3, body: 'fixed', edited_at: '2026-11-23T10:05:00Z' }), message(6, 2, { event: 4, deleted: true, body: '' })],
+      }),
+    ];
+    const api = fakeApi({ changes: vi.fn(async () => answers.shift() ?? changes({ event: 5, room: room({ is_archived: true, last_event: 5 }) })) });
+    const { server, session } = setup(api);
+    failThreeTimes(server);
+    await vi.waitFor(() => expect(session.state.head).toBe(2));
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(bodies(session)).toEqual(['5:fixed', '6:deleted']);
+    expect(session.state.head).toBe(5);
+    expect(session.state.room?.is_archived).toBe(true);
+    expect(session.state.onlineCount).toBe(4);
+    expect(api.changes).toHaveBeenLastCalledWith('general', 2);
   });
 
   it('keeps a message pending while the server is unreachable and posts it on a later poll', async () => {
@@ -252,7 +442,7 @@ describe('RoomSession in HTTP mode', () => {
 
   it('ends the room when REST says it does not exist, and stops trying', async () => {
     const api = fakeApi({
-      room: vi.fn(async () => {
+      changes: vi.fn(async () => {
         throw new ApiError(404, 'not_found', 'No such room.');
       }),
     });
@@ -262,7 +452,7 @@ describe('RoomSession in HTTP mode', () => {
     const sockets = server.sockets.length;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(server.sockets).toHaveLength(sockets);
-    expect(api.room).toHaveBeenCalledTimes(1);
+    expect(api.changes).toHaveBeenCalledTimes(1);
   });
 
   it('stops polling once the WebSocket works again', async () => {
@@ -272,8 +462,8 @@ describe('RoomSession in HTTP mode', () => {
     vi.runOnlyPendingTimers();
     server.hello();
     expect(session.socket.getState().status).toBe('connected');
-    const calls = api.after.mock.calls.length;
+    const calls = api.changes.mock.calls.length;
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(api.after.mock.calls.length).toBe(calls);
+    expect(api.changes.mock.calls.length).toBe(calls);
   });
 });

@@ -5,22 +5,25 @@ import type { RoomSocket, SocketState } from '@/lib/socket';
 import { createStore } from '@/lib/store';
 import type { Store } from '@/lib/store';
 
-import { chatReducer, initialChatState, lastMessageId, lastSeq } from './chat-state';
+import { chatReducer, hasGap, initialChatState, resumeSince } from './chat-state';
 import type { ChatAction, ChatState, SendFailure } from './chat-state';
 import type { MessagesApi } from './messages-api';
 
 /**
- * One open room: joins the socket's frames, the REST API and the chat state. While the socket
- * reports `http` it sends with POST and polls `?after=`; when the socket is back, the `hello`
- * catch-up and the resend of unacknowledged messages (same `client_id`) make the switch seamless.
+ * One open room: joins the socket's frames, the REST API and the chat state. Everything the room
+ * shows is numbered by room events; the state keeps `head`, the socket resumes with `?since=head`
+ * and every gap (a live frame beyond `head + 1`, a pong ahead of it) is filled by one `changes`
+ * call. While the socket reports `http` it sends with POST and polls `changes?since=head`; when
+ * the socket is back, its `hello` and the resend of unacknowledged messages (same `client_id`)
+ * make the switch seamless.
  */
 
 export interface RoomSessionOptions {
   slug: string;
   me: User;
   api: MessagesApi;
-  /** Builds the socket; it receives the function that tells it where to resume from. */
-  createSocket: (resumeAfter: () => number | null) => RoomSocket;
+  /** Builds the socket; it receives the function that tells it the event to resume after. */
+  createSocket: (resumeSince: () => number | null) => RoomSocket;
   pollMs?: number;
   typingThrottleMs?: number;
   typingShowMs?: number;
@@ -29,7 +32,10 @@ export interface RoomSessionOptions {
   timers?: { setInterval(fn: () => void, ms: number): unknown; clearInterval(id: unknown): void };
 }
 
-const CATCH_UP_PAGES = 20;
+/** Catch-up rounds in one run, reruns included: a gap the server cannot fill must not loop forever. */
+const MAX_CATCH_UP_ROUNDS = 5;
+/** Edit and delete refusals after which what the client shows is out of date (archived, deleted…). */
+const STALE_STATUS = new Set([403, 404, 409]);
 /** REST answers that end the room for good, as the close code the socket would have used. */
 const ENDING_STATUS: Record<number, number | undefined> = { 401: 4401, 404: 4404 };
 
@@ -60,7 +66,7 @@ export class RoomSession {
       ...options,
     };
     this.store = createStore(chatReducer, initialChatState(options.me));
-    this.socket = options.createSocket(() => lastMessageId(this.store.getState()));
+    this.socket = options.createSocket(() => resumeSince(this.store.getState()));
   }
 
   get state(): ChatState {
@@ -73,25 +79,22 @@ export class RoomSession {
     this.offs.push(
       s.on('hello', (f) => {
         d({ type: 'hello', frame: f });
-        if (f.resync) void this.reload();
         this.resendPending();
       }),
       s.on('ack', (f) => {
-        this.checkGap(f.message.seq);
         d({ type: 'ack', clientId: f.client_id, message: f.message });
+        this.fillGap();
       }),
-      s.on('message.new', (f) => {
-        this.checkGap(f.message.seq);
-        d({ type: 'messages', messages: [f.message] });
-      }),
-      s.on('message.edited', (f) => d({ type: 'updated', message: f.message })),
-      s.on('message.deleted', (f) => d({ type: 'updated', message: f.message })),
+      s.on('message.new', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
+      s.on('message.edited', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
+      s.on('message.deleted', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
+      s.on('room.updated', (f) => this.applyEvent({ type: 'roomUpdated', event: f.event, room: f.room })),
       s.on('presence', (f) =>
         d({ type: 'presence', event: f.event, user: f.user, onlineCount: f.online_count, at: new Date(this.o.now()).toISOString() }),
       ),
       s.on('typing', (f) => d({ type: 'typing', user: f.user, until: this.o.now() + this.o.typingShowMs })),
       s.on('pong', (f) => {
-        if (f.last_seq > lastSeq(this.state)) void this.catchUp();
+        if (this.state.ready && f.last_event !== null && f.last_event > this.state.head) this.requestCatchUp();
       }),
       s.on('error', (f) => {
         if (f.client_id) d({ type: 'rejected', clientId: f.client_id, error: failure(f.code, f.detail, f.retry_after) });
@@ -152,14 +155,35 @@ export class RoomSession {
     }
   }
 
+  /** Throws the server's refusal (an ApiError) for the caller to show; the state stays as it was. */
   async edit(id: number, body: string): Promise<void> {
-    const message = await this.o.api.edit(this.o.slug, id, body);
-    this.store.dispatch({ type: 'updated', message });
+    const message = await this.refreshOnRefusal(this.o.api.edit(this.o.slug, id, body));
+    if (!this.stopped) this.store.dispatch({ type: 'edited', message });
   }
 
+  /** Throws like `edit`. The 204 has no body: the message is marked deleted until its frame comes. */
   async remove(message: Message): Promise<void> {
-    await this.o.api.remove(this.o.slug, message.id);
-    this.store.dispatch({ type: 'updated', message: { ...message, deleted: true, body: '' } });
+    await this.refreshOnRefusal(this.o.api.remove(this.o.slug, message.id));
+    if (!this.stopped) this.store.dispatch({ type: 'removed', id: message.id });
+  }
+
+  /** A refusal such as `room_archived` or `message_deleted` means the client is behind: catch up. */
+  private async refreshOnRefusal<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (err) {
+      if (err instanceof ApiError && STALE_STATUS.has(err.status) && this.state.ready) this.requestCatchUp();
+      throw err;
+    }
+  }
+
+  private applyEvent(action: ChatAction): void {
+    this.store.dispatch(action);
+    this.fillGap();
+  }
+
+  private fillGap(): void {
+    if (this.state.ready && hasGap(this.state)) this.requestCatchUp();
   }
 
   private deliver(clientId: string): void {
@@ -187,8 +211,9 @@ export class RoomSession {
     this.posting.add(clientId);
     try {
       const message = await this.o.api.send(this.o.slug, p.body, clientId);
-      this.checkGap(message.seq);
+      if (this.stopped) return;
       this.store.dispatch({ type: 'ack', clientId, message });
+      this.fillGap();
     } catch (err) {
       // Unreachable or briefly unavailable: the message stays pending and the next poll retries it.
       if (err instanceof ApiError && !err.isNetwork && err.code !== 'unavailable') {
@@ -222,14 +247,14 @@ export class RoomSession {
     this.pollTimer = null;
   }
 
+  /** One `changes` call per tick: the catch-up after `head`, or the window on the first load. */
   private async pollOnce(): Promise<void> {
     try {
       if (!this.state.ready) {
-        await this.reload();
+        const changes = await this.o.api.changes(this.o.slug);
+        if (!this.stopped) this.store.dispatch({ type: 'changes', changes });
       } else {
         await this.catchUp();
-        const room = await this.o.api.room(this.o.slug);
-        if (typeof room.online_count === 'number') this.store.dispatch({ type: 'onlineCount', count: room.online_count });
       }
     } catch (err) {
       const ended = err instanceof ApiError ? ENDING_STATUS[err.status] : undefined;
@@ -240,20 +265,19 @@ export class RoomSession {
       }
       // Otherwise the next tick tries again; the status indicator already says we are not live.
     }
+    if (this.stopped) return;
     for (const p of this.state.pending) if (p.status === 'pending') void this.post(p.clientId);
   }
 
-  private async reload(): Promise<void> {
-    const [room, page] = await Promise.all([this.o.api.room(this.o.slug), this.o.api.latest(this.o.slug)]);
-    if (!this.stopped) this.store.dispatch({ type: 'loaded', room, messages: page.messages, hasMore: page.has_more });
+  /** A catch-up nobody waits for: if it fails, the next pong or poll asks again. */
+  private requestCatchUp(): void {
+    this.catchUp().catch(() => undefined);
   }
 
-  private checkGap(seq: number): void {
-    const held = lastSeq(this.state);
-    if (this.state.ready && seq > held + 1) void this.catchUp();
-  }
-
-  /** Fetches everything after the newest id held; concurrent calls share one run plus one rerun. */
+  /**
+   * Asks what changed after `head` (one `changes` call) and applies it; concurrent calls share one
+   * run plus one rerun. A gap still open afterwards (frames that overtook the answer) runs it again.
+   */
   catchUp(): Promise<void> {
     if (this.catchingUp) {
       this.catchUpAgain = true;
@@ -261,14 +285,13 @@ export class RoomSession {
     }
     this.catchingUp = (async () => {
       try {
+        let rounds = 0;
         do {
           this.catchUpAgain = false;
-          for (let page = 0; page < CATCH_UP_PAGES && !this.stopped; page++) {
-            const result = await this.o.api.after(this.o.slug, lastMessageId(this.state) ?? 0);
-            this.store.dispatch({ type: 'messages', messages: result.messages });
-            if (!result.has_more || result.messages.length === 0) break;
-          }
-        } while (this.catchUpAgain && !this.stopped);
+          const changes = await this.o.api.changes(this.o.slug, this.state.head);
+          if (this.stopped) return;
+          this.store.dispatch({ type: 'changes', changes });
+        } while ((this.catchUpAgain || hasGap(this.state)) && !this.stopped && ++rounds < MAX_CATCH_UP_ROUNDS);
       } finally {
         this.catchingUp = null;
       }

@@ -43,7 +43,6 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
   const state = useChatState(session);
   const socket = useSocketState(session.socket);
   const [showOnline, setShowOnline] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
 
   const endedBy = socket.stoppedBy ?? state.endedBy;
   useEffect(() => {
@@ -51,26 +50,21 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
     else if (endedBy === 4404) onLeave(t('chat.notFound'));
   }, [endedBy, onLeave, onSignedOut]);
 
-  const guard = useCallback(
-    <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
-      async (...args: A) => {
-        setActionError(null);
-        try {
-          await fn(...args);
-        } catch (err) {
-          if (err instanceof ApiError && err.status === 401) onSignedOut(t('chat.signedOut'));
-          setActionError(t('chat.actionFailed', { detail: err instanceof Error ? err.message : String(err) }));
-          throw err;
-        }
-      },
+  // A refusal is shown by the row that asked (and stays a rejection there); an ended sign-in
+  // also hands over to the sign-in screen.
+  const signedOutOn = useCallback(
+    async (action: Promise<void>) => {
+      try {
+        await action;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) onSignedOut(t('chat.signedOut'));
+        throw err;
+      }
+    },
     [onSignedOut],
   );
-
-  const onEdit = useCallback((id: number, body: string) => guard((i: number, b: string) => session.edit(i, b))(id, body), [guard, session]);
-  const onDelete = useCallback(
-    (m: Message) => guard((x: Message) => session.remove(x))(m).catch(() => undefined),
-    [guard, session],
-  );
+  const onEdit = useCallback((id: number, body: string) => signedOutOn(session.edit(id, body)), [signedOutOn, session]);
+  const onDelete = useCallback((m: Message) => signedOutOn(session.remove(m)), [signedOutOn, session]);
 
   const room = state.room;
   useEffect(() => {
@@ -123,9 +117,10 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
               {t('status.httpHint')}
             </p>
           ) : null}
-          {actionError ? (
-            <p className="banner banner--error" role="alert" onClick={() => setActionError(null)}>
-              {actionError}
+          {archived ? (
+            <p className="banner banner--warn" role="status" data-testid="archived-banner">
+              {t('chat.archivedBanner')}
+              {state.you.is_staff ? ` ${t('chat.archivedModerator')}` : null}
             </p>
           ) : null}
           {state.ready ? (

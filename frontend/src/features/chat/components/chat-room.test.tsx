@@ -2,20 +2,21 @@ import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 
+import { ApiError } from '@/lib/api-client';
 import { RoomSocket } from '@/lib/socket';
-import { FakeServer, jun, me, message } from '@/test/fake-websocket';
+import { FakeServer, changes, jun, live, me, message, room } from '@/test/fake-websocket';
 
 import type { MessagesApi } from '../api/messages-api';
 import { RoomSession } from '../api/room-session';
 import { ChatRoom } from './chat-room-screen';
 
-function mount() {
+function mount(api: Partial<MessagesApi> = {}) {
   const server = new FakeServer();
   const session = new RoomSession({
     slug: 'general',
     me,
-    api: {} as MessagesApi,
-    createSocket: (resumeAfter) => new RoomSocket({ url: 'ws://x/ws/rooms/general/', WebSocketImpl: server.Impl, resumeAfter }),
+    api: { changes: async () => changes(), ...api } as MessagesApi,
+    createSocket: (resumeSince) => new RoomSocket({ url: 'ws://x/ws/rooms/general/', WebSocketImpl: server.Impl, resumeSince }),
     newClientId: () => 'c1',
   });
   session.start();
@@ -40,7 +41,7 @@ describe('ChatRoom', () => {
     act(() => server.emit({ type: 'typing', user: jun }));
     expect(screen.getByTestId('typing-indicator')).toHaveTextContent('Jun is typing…');
 
-    act(() => server.emit({ type: 'message.new', message: message(2, 2, { body: 'live one' }) }));
+    act(() => server.emit(live('message.new', message(2, 2, { body: 'live one' }))));
     expect(screen.getByText('live one')).toBeInTheDocument();
     expect(screen.getByTestId('live-region')).toHaveTextContent('Jun: live one');
     // The message ends the typing notice for its author.
@@ -70,5 +71,89 @@ describe('ChatRoom', () => {
     const { server, onSignedOut } = mount();
     act(() => server.drop(4401));
     expect(onSignedOut).toHaveBeenCalled();
+  });
+
+  it('follows a live archive: banner, composer off, no Edit/Delete for members; all back when reopened', async () => {
+    const { server } = mount();
+    act(() => server.hello({ messages: [message(1, 1, { author: me, body: 'mine' })] }));
+    const row = () => screen.getByText('mine').closest('[data-testid="message"]') as HTMLElement;
+    expect(screen.queryByTestId('archived-banner')).toBeNull();
+    expect(row().querySelector('[data-testid="edit-message"]')).not.toBeNull();
+
+    act(() => server.emit({ type: 'room.updated', event: 2, room: room({ is_archived: true, last_event: 2 }) }));
+    expect(screen.getByTestId('archived-banner')).toHaveTextContent('This room has been archived by a moderator; it is read-only.');
+    const input = screen.getByTestId('composer-input');
+    expect(input).toBeDisabled();
+    await userEvent.type(input, 'nope{Enter}');
+    expect(input).toHaveValue('');
+    expect(server.last.sent.filter((f) => f.type === 'send')).toEqual([]);
+    expect(screen.getByTestId('send-button')).toBeDisabled();
+    expect(row().querySelector('[data-testid="edit-message"]')).toBeNull();
+    expect(row().querySelector('[data-testid="delete-message"]')).toBeNull();
+
+    act(() => server.emit({ type: 'room.updated', event: 3, room: room({ is_archived: false, last_event: 3 }) }));
+    expect(screen.queryByTestId('archived-banner')).toBeNull();
+    expect(screen.getByTestId('composer-input')).toBeEnabled();
+    expect(row().querySelector('[data-testid="edit-message"]')).not.toBeNull();
+    expect(row().querySelector('[data-testid="delete-message"]')).not.toBeNull();
+  });
+
+  it('keeps Edit and Delete for a moderator in an archived room', () => {
+    const { server } = mount();
+    const staff = { ...me, is_staff: true };
+    act(() =>
+      server.hello({
+        you: staff,
+        room: room({ is_archived: true, last_event: 2 }),
+        messages: [message(1, 1, { author: me, body: 'mine' }), message(2, 2, { body: 'theirs' })],
+      }),
+    );
+    expect(screen.getByTestId('archived-banner')).toBeInTheDocument();
+    expect(screen.getByTestId('composer-input')).toBeDisabled();
+    const mine = screen.getByText('mine').closest('[data-testid="message"]') as HTMLElement;
+    const theirs = screen.getByText('theirs').closest('[data-testid="message"]') as HTMLElement;
+    expect(mine.querySelector('[data-testid="edit-message"]')).not.toBeNull();
+    expect(mine.querySelector('[data-testid="delete-message"]')).not.toBeNull();
+    expect(theirs.querySelector('[data-testid="delete-message"]')).not.toBeNull();
+  });
+
+  // Vitest fails the run on an unhandled rejection, so this also checks that nothing is thrown.
+  it('shows an edit refusal under the message instead of throwing, and keeps the text being edited', async () => {
+    const edit = vi.fn(async () => {
+      throw new ApiError(409, 'message_deleted', 'This message was deleted.');
+    });
+    const { server, session } = mount({ edit });
+    act(() => server.hello({ messages: [message(1, 1, { author: me, body: 'mine' })] }));
+    const before = session.state.messages;
+    await userEvent.click(screen.getByTestId('edit-message'));
+    const box = screen.getByRole('textbox', { name: 'Edit message' });
+    await userEvent.clear(box);
+    await userEvent.type(box, 'changed{Enter}');
+    expect(await screen.findByTestId('message-action-error')).toHaveTextContent('This message has already been deleted.');
+    expect(screen.getByRole('textbox', { name: 'Edit message' })).toHaveValue('changed');
+    expect(session.state.messages).toBe(before);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  });
+
+  it('shows a delete refusal with the server detail for an unknown code', async () => {
+    const remove = vi.fn(async () => {
+      throw new ApiError(503, 'unavailable_db', 'Try again later.');
+    });
+    const { server } = mount({ remove });
+    act(() => server.hello({ messages: [message(1, 1, { author: me, body: 'mine' })] }));
+    await userEvent.click(screen.getByTestId('delete-message'));
+    await userEvent.click(screen.getByTestId('confirm-delete'));
+    expect(await screen.findByTestId('message-action-error')).toHaveTextContent('Try again later.');
+    expect(screen.getByText('mine')).toBeInTheDocument();
+  });
+
+  it('offers only Discard for a send refused because the room is archived', () => {
+    const { server, session } = mount();
+    act(() => server.hello());
+    act(() => session.send('late'));
+    act(() => server.emit({ type: 'error', code: 'room_archived', detail: 'archived', client_id: 'c1' }));
+    expect(screen.getByTestId('send-error')).toHaveAttribute('data-code', 'room_archived');
+    expect(screen.queryByTestId('retry-send')).toBeNull();
+    expect(screen.getByTestId('discard-send')).toBeInTheDocument();
   });
 });

@@ -100,6 +100,8 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
   };
 
   const you = state.you;
+  // An archived room is read-only; moderators may still clean it up (docs/protocol.md).
+  const writable = !state.room?.is_archived || you.is_staff;
   const render = (item: TimelineItem) => {
     switch (item.kind) {
       case 'day':
@@ -128,8 +130,8 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
             message={item.message}
             own={item.own}
             continued={item.continued}
-            canEdit={item.own}
-            canDelete={item.own || you.is_staff}
+            canEdit={item.own && writable}
+            canDelete={(item.own || you.is_staff) && writable}
             onEdit={onEdit}
             onDelete={onDelete}
           />

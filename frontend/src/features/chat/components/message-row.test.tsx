@@ -2,6 +2,7 @@ import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 
+import { ApiError } from '@/lib/api-client';
 import { me, message } from '@/test/fake-websocket';
 
 import { MessageRow } from './message-row';
@@ -60,6 +61,29 @@ describe('MessageRow', () => {
     expect(onDelete).not.toHaveBeenCalled();
     await userEvent.click(screen.getByTestId('confirm-delete'));
     expect(onDelete).toHaveBeenCalledWith(m);
+  });
+});
+
+describe('MessageRow refusals', () => {
+  it('closes the editor when the right to edit goes away mid-edit (a live archive)', async () => {
+    const m = message(4, 1, { body: 'old', author: me });
+    const { rerender } = render(<MessageRow message={m} own continued={false} canEdit canDelete onEdit={noop} onDelete={noop} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    expect(screen.getByRole('textbox', { name: 'Edit message' })).toBeInTheDocument();
+    rerender(<MessageRow message={m} own continued={false} canEdit={false} canDelete={false} onEdit={noop} onDelete={noop} />);
+    expect(screen.queryByRole('textbox')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
+  });
+
+  it('shows a rejected edit inline and keeps editing', async () => {
+    const onEdit = vi.fn(async () => {
+      throw new ApiError(403, 'room_archived', 'archived');
+    });
+    render(<MessageRow message={message(4, 1, { body: 'old', author: me })} own continued={false} canEdit canDelete onEdit={onEdit} onDelete={noop} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    await userEvent.type(screen.getByRole('textbox', { name: 'Edit message' }), '!{Enter}');
+    expect(await screen.findByRole('alert')).toHaveTextContent('That did not work: This room is read-only.');
+    expect(screen.getByRole('textbox', { name: 'Edit message' })).toHaveValue('old!');
   });
 });
 

@@ -6,6 +6,7 @@ import { t } from '@/lib/i18n';
 import type { Message } from '@/lib/protocol';
 import { formatFull, formatTime } from '@/utils/format';
 
+import { describeError } from '../utils/error-text';
 import { MessageBody } from './message-body';
 
 interface Props {
@@ -14,13 +15,40 @@ interface Props {
   continued: boolean;
   canEdit: boolean;
   canDelete: boolean;
+  /** May reject with the server's refusal: the row shows it under the message. */
   onEdit: (id: number, body: string) => Promise<void>;
+  /** May reject like `onEdit`. */
   onDelete: (message: Message) => Promise<void>;
 }
 
 export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit, onDelete }: Props) {
-  const [editing, setEditing] = useState(false);
+  const [editingNow, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // A live change (an archive, a delete by a moderator) can take the right to edit away mid-edit.
+  const editing = editingNow && canEdit && !message.deleted;
+
+  const save = async (body: string) => {
+    setError(null);
+    try {
+      await onEdit(message.id, body);
+      setEditing(false);
+    } catch (err) {
+      // The editor stays open with the text, so nothing typed is lost.
+      setError(describeError(err));
+    }
+  };
+
+  const remove = async () => {
+    setError(null);
+    try {
+      await onDelete(message);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setConfirming(false);
+    }
+  };
   const classes = ['message', own && 'message--own', continued && 'message--continued', message.deleted && 'message--deleted']
     .filter(Boolean)
     .join(' ');
@@ -43,11 +71,11 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit
         {editing ? (
           <EditBox
             initial={message.body}
-            onCancel={() => setEditing(false)}
-            onSave={async (body) => {
-              await onEdit(message.id, body);
+            onCancel={() => {
               setEditing(false);
+              setError(null);
             }}
+            onSave={save}
           />
         ) : (
           <div className="message__bubble" data-testid="message-body">
@@ -73,7 +101,7 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit
                   type="button"
                   className="chip chip--danger"
                   data-testid="confirm-delete"
-                  onClick={() => void onDelete(message).finally(() => setConfirming(false))}
+                  onClick={() => void remove()}
                 >
                   {t('chat.delete')}
                 </button>
@@ -96,6 +124,11 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit
               </>
             )}
           </div>
+        ) : null}
+        {error ? (
+          <p className="message__error" role="alert" data-testid="message-action-error">
+            {t('chat.actionFailed', { detail: error })}
+          </p>
         ) : null}
       </div>
     </li>

@@ -1,9 +1,9 @@
 import { Avatar } from '@/components/avatar';
 import { t } from '@/lib/i18n';
-import type { MessageKey } from '@/lib/i18n';
 import type { User } from '@/lib/protocol';
 
 import type { PendingMessage } from '../api/chat-state';
+import { errorText } from '../utils/error-text';
 import { MessageBody } from './message-body';
 
 interface Props {
@@ -14,17 +14,19 @@ interface Props {
   onDiscard: (clientId: string) => void;
 }
 
-const KNOWN_ERRORS = new Set(['body_too_long', 'rate_limited', 'empty_body', 'room_archived', 'unavailable']);
+/** Refusals that the same message can never get past: only discarding makes sense. */
+const FINAL_ERRORS = new Set(['room_archived']);
 
 function reason(p: PendingMessage): string {
   const e = p.error;
   if (!e) return '';
-  const text = KNOWN_ERRORS.has(e.code) ? t(`error.${e.code}` as MessageKey) : e.detail || e.code;
+  const text = errorText(e.code, e.detail);
   return e.retryAfter ? `${text} ${t('chat.retryIn', { seconds: e.retryAfter })}` : text;
 }
 
 export function PendingRow({ pending, continued, you, onRetry, onDiscard }: Props) {
   const failed = pending.status === 'failed';
+  const retryable = !FINAL_ERRORS.has(pending.error?.code ?? '');
   return (
     <li
       className={`message message--own message--${failed ? 'failed' : 'pending'}${continued ? ' message--continued' : ''}`}
@@ -54,10 +56,12 @@ export function PendingRow({ pending, continued, you, onRetry, onDiscard }: Prop
               <strong>{t('chat.failed')}:</strong> {reason(pending)}
             </span>
             <span className="message__failure-buttons">
-              <button type="button" className="chip chip--primary" data-testid="retry-send" onClick={() => onRetry(pending.clientId)}>
-                {t('chat.retry')}
-              </button>
-              <button type="button" className="chip" onClick={() => onDiscard(pending.clientId)}>
+              {retryable ? (
+                <button type="button" className="chip chip--primary" data-testid="retry-send" onClick={() => onRetry(pending.clientId)}>
+                  {t('chat.retry')}
+                </button>
+              ) : null}
+              <button type="button" className="chip" data-testid="discard-send" onClick={() => onDiscard(pending.clientId)}>
                 {t('chat.discard')}
               </button>
             </span>

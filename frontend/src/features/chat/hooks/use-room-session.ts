@@ -7,7 +7,7 @@ import type { ChatState } from '../api/chat-state';
 import type { MessagesApi } from '../api/messages-api';
 import { RoomSession } from '../api/room-session';
 
-export type SocketFactory = (slug: string, resumeAfter: () => number | null) => RoomSocket;
+export type SocketFactory = (slug: string, resumeSince: () => number | null) => RoomSocket;
 
 /**
  * Owns the session of the open room. It is created inside the effect, not during render, because
@@ -17,7 +17,7 @@ export function useRoomSession(slug: string, me: User, api: MessagesApi, createS
   const [session, setSession] = useState<RoomSession | null>(null);
 
   useEffect(() => {
-    const s = new RoomSession({ slug, me, api, createSocket: (resumeAfter) => createSocket(slug, resumeAfter) });
+    const s = new RoomSession({ slug, me, api, createSocket: (resumeSince) => createSocket(slug, resumeSince) });
     s.start();
     setSession(s);
     const reconnect = () => s.socket.reconnectNow();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { me, message } from '@/test/fake-websocket';
+import { changes, me, message } from '@/test/fake-websocket';
 
 import { chatReducer, initialChatState } from '../api/chat-state';
 import { buildTimeline } from './timeline';
@@ -8,9 +8,9 @@ import { buildTimeline } from './timeline';
 describe('buildTimeline', () => {
   it('places notices after the message that was newest when they happened, pending last', () => {
     let s = initialChatState(me);
-    s = chatReducer(s, { type: 'messages', messages: [message(1, 1)] });
+    s = chatReducer(s, { type: 'message', event: 1, message: message(1, 1) });
     s = chatReducer(s, { type: 'presence', event: 'join', user: { id: 5, display_name: 'Ara', avatar_url: '' }, onlineCount: 2, at: message(1, 1).created_at });
-    s = chatReducer(s, { type: 'messages', messages: [message(2, 2)] });
+    s = chatReducer(s, { type: 'message', event: 2, message: message(2, 2) });
     s = chatReducer(s, { type: 'send', pending: { clientId: 'c9', body: 'x', createdAt: '', status: 'pending', error: null } });
     expect(buildTimeline(s).filter((i) => i.kind !== 'day').map((i) => i.kind)).toEqual(['message', 'notice', 'message', 'pending']);
   });
@@ -27,7 +27,7 @@ describe('buildTimeline', () => {
 
   it('groups consecutive messages of one author', () => {
     let s = initialChatState(me);
-    s = chatReducer(s, { type: 'messages', messages: [message(1, 1), message(2, 2)] });
+    s = chatReducer(s, { type: 'changes', changes: changes({ messages: [message(1, 1), message(2, 2)] }) });
     const rows = buildTimeline(s).filter((i) => i.kind === 'message');
     expect(rows.map((r) => (r.kind === 'message' ? r.continued : null))).toEqual([false, true]);
   });

@@ -1,0 +1,25 @@
+import { ApiError } from '@/lib/api-client';
+import { t } from '@/lib/i18n';
+import type { MessageKey } from '@/lib/i18n';
+
+const KNOWN_CODES = new Set([
+  'body_too_long',
+  'rate_limited',
+  'empty_body',
+  'room_archived',
+  'unavailable',
+  'message_deleted',
+  'permission_denied',
+  'not_found',
+]);
+
+/** The user's words for a server error code, or the server's own `detail` for codes this client does not know. */
+export function errorText(code: string, detail: string): string {
+  return KNOWN_CODES.has(code) ? t(`error.${code}` as MessageKey) : detail || code;
+}
+
+/** The same for anything an edit or a delete may throw. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) return errorText(err.code, err.message);
+  return err instanceof Error ? err.message : String(err);
+}
