@@ -4,7 +4,7 @@
 
 Starts Rooms as bench/run.py does (PostgreSQL from DATABASE_URL or the local server, Redis,
 two Daphne processes through deploy/daphne/run.sh, process 0 pinned to core 1), signs in one
-guest per two sockets, and opens the sockets in 20 rooms, half of them with `?after=0`, each
+guest per two sockets, and opens the sockets in 20 rooms, half of them with `?since=0`, each
 waiting for its `hello`. Prints the wall time and process 0's CPU per handshake as JSON. With
 --profile, py-spy records process 0 meanwhile (`--gil`: only the thread holding the GIL, so the
 samples add up to where the process's time goes); read it with bench/profile_summary.py.

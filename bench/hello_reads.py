@@ -4,7 +4,7 @@
 
 Creates a scratch PostgreSQL database (DATABASE_URL's server, or the local one; dropped at the
 end) with one room of 210 messages by 25 users, then times `RoomConsumer._snapshot` on one
-thread: a reconnect that missed 10 messages (`?after=`) and a fresh join (the latest 50), with
+thread: a reconnect that missed 10 messages (`?since=`) and a fresh join (the latest 50), with
 all 25 users online. Prints the median CPU milliseconds per call as JSON. This is the database
 part of S5's reconnect storm (docs/benchmarks.md), without the socket around it.
 """
@@ -75,10 +75,11 @@ def measure(calls: int, repeats: int) -> dict:
     room = Room.objects.create(slug="hello-reads", name="Hello reads")
     users = [User.objects.create(username=f"reader-{n}", display_name=f"Reader {n}") for n in range(25)]
     Message.objects.bulk_create(
-        Message(room=room, author=users[n % 25], seq=n + 1, body="x" * 67, client_id=f"c-{n}") for n in range(210)
+        Message(room=room, author=users[n % 25], seq=n + 1, event=n + 1, body="x" * 67, client_id=f"c-{n}")
+        for n in range(210)
     )
-    Room.objects.filter(pk=room.pk).update(last_seq=210)
-    after = list(room.messages.order_by("-id").values_list("id", flat=True)[:11])[-1]
+    Room.objects.filter(pk=room.pk).update(last_seq=210, last_event=210)
+    since = 200
 
     consumer = RoomConsumer()
     consumer.room_id, consumer.user = room.pk, users[0]
@@ -86,11 +87,11 @@ def measure(calls: int, repeats: int) -> dict:
 
     def hello(query: bytes):
         consumer.scope = {"query_string": query}
-        return consumer._snapshot(online)
+        return consumer._hello(online)
 
-    assert len(hello(f"after={after}".encode())["messages"]) == 10
+    assert len(hello(f"since={since}".encode())["messages"]) == 10
     return {
-        "reconnect_10_missed_ms_cpu": median_ms(lambda: hello(f"after={after}".encode()), calls, repeats),
+        "reconnect_10_missed_ms_cpu": median_ms(lambda: hello(f"since={since}".encode()), calls, repeats),
         "fresh_join_50_ms_cpu": median_ms(lambda: hello(b""), calls, repeats),
         "online_users": len(online),
     }

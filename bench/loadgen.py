@@ -194,8 +194,8 @@ class Population:
             "connect_ms": percentiles(self.connect_times),
         }
 
-    async def _open(self, member: Member, cookie: str, *, process: int, after: int | None = None) -> bool:
-        url = self.server.ws_url(process, self.room_names[member.room], after)
+    async def _open(self, member: Member, cookie: str, *, process: int, since: int | None = None) -> bool:
+        url = self.server.ws_url(process, self.room_names[member.room], since)
         started = time.perf_counter()
         try:
             ws = await websockets.connect(

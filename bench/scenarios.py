@@ -177,11 +177,12 @@ async def idle_memory(server, kind: str, *, connections: int, rooms: int = 50) -
 
 
 class _Held:
-    """One S5 client: the ids it holds, and its socket."""
+    """One S5 client: the ids it holds, the room event it holds everything up to, its socket."""
 
     def __init__(self, index: int, room: int, cookie: str):
         self.index, self.room, self.cookie = index, room, cookie
         self.ids: set[int] = set()
+        self.head: int | None = None
         self.ws = None
         self.attempts = 0
         self.reconnected = asyncio.Event()
@@ -198,7 +199,7 @@ async def reconnect_storm(
 ) -> dict:
     """S5: `clients` sockets in `rooms` rooms on process 0, which is killed (SIGKILL) and
     restarted; while it is down, a writer on process 1 stores `during` messages per room.
-    Clients reconnect like the front end does (backoff with jitter, `?after=<last id held>`)."""
+    Clients reconnect like the front end does (backoff with jitter, `?since=<event head>`)."""
     names = _room_names("s5", rooms)
     server.create_rooms(names)
     users = max(1, clients // 2)  # two tabs per user
@@ -214,11 +215,10 @@ async def reconnect_storm(
         client.ids.add(message["id"])
 
     async def connect(client: _Held) -> bool:
-        after = max(client.ids) if client.ids else None
         client.attempts += 1
         try:
             ws = await websockets.connect(
-                server.ws_url(0, names[client.room], after),
+                server.ws_url(0, names[client.room], client.head),
                 additional_headers=server.headers(0, client.cookie),
                 compression=None,
                 ping_interval=None,
@@ -237,6 +237,7 @@ async def reconnect_storm(
             client.ids = set()
         for message in hello["messages"]:
             take(client, message)
+        client.head = hello.get("event")  # None from the baseline, which has no events
         client.ws = ws
         return True
 
@@ -247,6 +248,8 @@ async def reconnect_storm(
                     frame = orjson.loads(raw)
                     if frame.get("type") == "message.new":
                         take(client, frame["message"])
+                        if client.head is not None:
+                            client.head = max(client.head, frame["event"])
             except ConnectionClosed:
                 pass
             if not storm["on"]:

@@ -148,8 +148,8 @@ class RoomsServer:
                 self._sessions.extend(sessions)
         return self._sessions[:count]
 
-    def ws_url(self, index: int, room: str, after: int | None = None) -> str:
-        query = f"?after={after}" if after is not None else ""
+    def ws_url(self, index: int, room: str, since: int | None = None) -> str:
+        query = f"?since={since}" if since is not None else ""
         return self.site.ws_url(index, f"/ws/rooms/{quote(room)}/{query}")
 
     def headers(self, index: int, cookie: str) -> dict:
@@ -257,7 +257,7 @@ class BaselineServer:
     def ensure_users(self, count: int) -> list[str]:
         return [""] * count
 
-    def ws_url(self, index: int, room: str, after: int | None = None) -> str:
+    def ws_url(self, index: int, room: str, since: int | None = None) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/chat/{quote(room)}/"
 
     def headers(self, index: int, cookie: str) -> dict:
