@@ -38,3 +38,45 @@ def seed_messages(site, slug: str, count: int, author: str = "Archivist") -> Non
         f"for i in range(1, {count} + 1):\n"
         "    message_create(room=room, author=user, body=f'history {i:03d}', client_id=f'seed-{i}')\n"
     )
+
+
+def edit_message(page: Page, old: str, new: str) -> None:
+    """Edits the signed-in person's own message through its Edit button, as a person does."""
+    row = page.get_by_test_id("message").filter(has_text=old)
+    row.hover()
+    row.get_by_test_id("edit-message").click()
+    editor = page.get_by_role("textbox", name="Edit message")
+    editor.fill(new)
+    editor.press("Enter")
+    expect(editor).to_have_count(0)
+
+
+def delete_message(page: Page, text: str) -> None:
+    row = page.get_by_test_id("message").filter(has_text=text)
+    row.hover()
+    row.get_by_test_id("delete-message").click()
+    row.get_by_test_id("confirm-delete").click()
+
+
+# What a message row shows, read from the DOM: its id, whether it is still pending, deleted,
+# and the text of its bubble (which includes the "(edited)" mark and the deleted tombstone).
+_ROWS_JS = """rows => rows.map(r => ({
+    id: r.dataset.messageId ?? null,
+    pending: r.dataset.pending ?? null,
+    deleted: r.classList.contains('message--deleted'),
+    text: (r.querySelector('[data-testid=message-body]')?.textContent ?? '').replace(/\\s+/g, ' ').trim(),
+}))"""
+
+
+def message_rows(page: Page) -> list[dict]:
+    """The visible message rows, top to bottom (system notices are not messages)."""
+    return page.get_by_test_id("message").evaluate_all(_ROWS_JS)
+
+
+def mark_page(page: Page) -> None:
+    """Tags the page's JavaScript realm: `expect_not_reloaded` then proves no reload happened."""
+    page.evaluate("window.__roomsNoReload = true")
+
+
+def expect_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__roomsNoReload === true"), "the page was reloaded"

@@ -6,7 +6,6 @@ import asyncio
 import time
 from urllib.parse import urlparse
 
-import psycopg
 import pytest
 import requests
 
@@ -19,20 +18,10 @@ pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 def stored_ids(site, slug="general") -> set[int]:
     """What the database holds, read straight from it (not through the app under test)."""
-    url = site.database.url
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            rows = conn.execute(
-                "SELECT m.id FROM rooms_message m JOIN rooms_room r ON r.id = m.room_id WHERE r.slug = ?", (slug,)
-            )
-            return {row[0] for row in rows}
-    with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            "SELECT m.id FROM rooms_message m JOIN rooms_room r ON r.id = m.room_id WHERE r.slug = %s", (slug,)
-        )
-        return {row[0] for row in rows}
+    rows = site.database.rows(
+        "SELECT m.id FROM rooms_message m JOIN rooms_room r ON r.id = m.room_id WHERE r.slug = %s", (slug,)
+    )
+    return {row[0] for row in rows}
 
 
 async def settle(clients, expected: set[int], seconds: float) -> None:

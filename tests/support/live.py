@@ -42,6 +42,18 @@ class LiveDatabase:
         else:
             self.url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
 
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Read straight from the database, not through the app under test (`%s` placeholders)."""
+        if self._name is None:
+            import sqlite3
+
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(sql, params).fetchall()
+
     def drop(self) -> None:
         if self._name:
             import psycopg
