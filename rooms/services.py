@@ -189,9 +189,9 @@ def _store_together(sends: list[_CleanSend]) -> dict[tuple[int, str], Message] |
 def _store_one(send: _CleanSend) -> SendResult:
     try:
         message = message_store.insert_one(send)
-    except IntegrityError:
+    except IntegrityError as error:
         # A retry, or two tabs raced with the same client_id: the stored message is the answer.
-        return _replay_or_raise(send.room, send.author, send.client_id, IntegrityError())
+        return _replay_or_raise(send.room, send.author, send.client_id, error)
     if message is None:
         return _replay_or_raise(send.room, send.author, send.client_id, _room_closed(send.room))
     return _created(message)
