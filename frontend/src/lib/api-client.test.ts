@@ -58,6 +58,27 @@ describe('api client', () => {
     await expect(api.post('/api/x/', {})).resolves.toEqual({ ok: 1 });
   });
 
+  it('gives up on a request left unanswered as a network failure, so no poll waits for ever', async () => {
+    vi.useFakeTimers();
+    try {
+      const hanging = ((_url: string, init?: RequestInit) =>
+        new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        })) as unknown as typeof fetch;
+      const api = createApiClient('', hanging, 5000);
+      const answer = api.get('/api/rooms/general/changes/').catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(4999);
+      let settled = false;
+      void answer.then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await answer).toMatchObject({ status: 0, isNetwork: true });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('reports a network failure as status 0', async () => {
     const api = createApiClient('', (async () => {
       throw new TypeError('Failed to fetch');

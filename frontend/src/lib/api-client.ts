@@ -35,7 +35,18 @@ export interface ApiClient {
 
 type FetchFn = typeof fetch;
 
-export function createApiClient(baseUrl: string, fetchImpl: FetchFn = (...a) => globalThis.fetch(...a)): ApiClient {
+/**
+ * A request still unanswered after this long is given up as a network failure. Without a bound
+ * one request stuck on a dead connection would stall whatever waits for it — in HTTP mode, every
+ * later poll. The server gives up on its side at 25 s (deploy/daphne/run.sh, --http-timeout).
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export function createApiClient(
+  baseUrl: string,
+  fetchImpl: FetchFn = (...a) => globalThis.fetch(...a),
+  timeoutMs: number = REQUEST_TIMEOUT_MS,
+): ApiClient {
   let csrfToken: string | null = null;
   let csrfLoading: Promise<void> | null = null;
 
@@ -60,15 +71,20 @@ export function createApiClient(baseUrl: string, fetchImpl: FetchFn = (...a) => 
       if (csrfToken) headers['X-CSRFToken'] = csrfToken;
     }
     let response: Response;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
     try {
       response = await fetchImpl(baseUrl + path, {
         method,
         headers,
         credentials: 'include',
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: abort.signal,
       });
     } catch {
       throw new ApiError(0, 'network', 'The server could not be reached.');
+    } finally {
+      clearTimeout(timer);
     }
     if (response.ok) {
       if (response.status === 204) return undefined as T;
