@@ -38,9 +38,10 @@ type FetchFn = typeof fetch;
 /**
  * A request still unanswered after this long is given up as a network failure. Without a bound
  * one request stuck on a dead connection would stall whatever waits for it — in HTTP mode, every
- * later poll. The server gives up on its side at 25 s (deploy/daphne/run.sh, --http-timeout).
+ * later poll — until the server gave up at 25 s (deploy/daphne/run.sh, --http-timeout). Giving
+ * up is safe: a send is retried with its client_id, and a poll asks again from the same head.
  */
-export const REQUEST_TIMEOUT_MS = 30_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 export function createApiClient(
   baseUrl: string,
