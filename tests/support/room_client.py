@@ -88,6 +88,8 @@ class RoomClient:
         async with asyncio.timeout(timeout):
             while client_id not in self.acks:
                 await self.handle(json.loads(await self.socket.recv()))
+                refused = [e for e in self.errors if e.get("client_id") == client_id]
+                assert not refused, f"the send was refused: {refused}"
         return self.acks[client_id]
 
     async def ping(self) -> None:
