@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from rooms import realtime, services
+from rooms import realtime, rules, services
+from rooms.errors import ChatError
 from rooms.models import Message, Room, User
 
 
@@ -73,15 +75,45 @@ class RoomAdmin(admin.ModelAdmin):
             )
 
 
+class MessageForm(forms.ModelForm):
+    def clean_body(self):
+        try:
+            return rules.clean_body(self.cleaned_data["body"])
+        except ChatError as error:
+            raise forms.ValidationError(error.detail) from None
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
+    """Every change to a message goes through the services, so it is a room event that open
+    rooms see live and reconnecting clients catch up on. So there is no adding here (a message
+    is sent), no hard delete (clients holding it would never hear of it: "Mark deleted" keeps its
+    place), and a deleted message stays deleted."""
+
+    form = MessageForm
     list_display = ["id", "room", "author", "short_body", "created_at", "edited_at", "deleted"]
     list_filter = ["room", "deleted"]
     search_fields = ["body", "author__username", "author__display_name"]
     list_select_related = ["room", "author"]
-    readonly_fields = ["room", "author", "seq", "client_id", "created_at", "edited_at"]
+    readonly_fields = ["room", "author", "seq", "event", "client_id", "created_at", "edited_at", "deleted"]
     actions = ["soft_delete"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.deleted:
+            return [*self.readonly_fields, "body"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if "body" in form.changed_data:
+            result = services.message_edit(message=obj, actor=request.user, body=obj.body)
+            realtime.publish_on_commit(result.events)
 
     @admin.display(description="Message")
     def short_body(self, message):

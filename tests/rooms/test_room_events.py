@@ -178,3 +178,36 @@ def test_every_error_code_the_server_can_answer_is_in_the_protocol_document():
     assert {"message_deleted", "room_archived", "rate_limited"} <= codes
     assert codes - documented - {code for code in codes if f"`{code}`" in protocol} == set()
     assert "409" in protocol
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_editing_a_message_in_the_admin_is_a_room_event_open_sockets_see(connect, user, room, moderator):
+    (message,) = await database_sync_to_async(store)(room, user, 1)
+    socket, _, _ = await connect(user, "lobby")
+    await hello(socket)
+    admin = Client()
+    await database_sync_to_async(admin.force_login)(moderator)
+    url = f"/admin/rooms/message/{message.pk}/change/"
+    response = await database_sync_to_async(admin.post)(url, {"body": "said better"})
+    assert response.status_code == 302
+    edited = await frame_of_type(socket, "message.edited")
+    assert (edited["event"], edited["message"]["body"]) == (2, "said better")
+    # The admin holds a message to the same rules as the app.
+    response = await database_sync_to_async(admin.post)(url, {"body": "x" * 4001})
+    assert response.status_code == 200 and "longer than 4000 characters" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_add_or_hard_delete_messages_only_mark_them_deleted(room, user, moderator):
+    (message,) = store(room, user, 1)
+    admin = Client()
+    admin.force_login(moderator)
+    assert admin.get(f"/admin/rooms/message/{message.pk}/delete/").status_code == 403
+    assert admin.get("/admin/rooms/message/add/").status_code == 403
+    admin.post("/admin/rooms/message/", {"action": "delete_selected", "_selected_action": [message.pk], "post": "yes"})
+    assert Message.objects.filter(pk=message.pk).exists()
+    admin.post("/admin/rooms/message/", {"action": "soft_delete", "_selected_action": [message.pk]})
+    assert Message.objects.get(pk=message.pk).deleted is True
+    # A deleted message's text cannot be brought back in the admin either.
+    admin.post(f"/admin/rooms/message/{message.pk}/change/", {"body": "resurrected"})
+    assert Message.objects.get(pk=message.pk).body == "m0"
