@@ -20,17 +20,16 @@ ROOM_UPDATED = "room.updated"
 @dataclass(frozen=True)
 class RoomEvent:
     room_id: int
-    number: int  # the room's event sequence: 1, 2, 3, … without gaps
-    frame: dict  # what clients get, `event` included
+    # What clients get. Its `event` is the number the change took in the room's sequence
+    # (1, 2, 3, … without gaps).
+    frame: dict
 
 
 def message_event(kind: str, room_id: int, message: dict) -> RoomEvent:
     """`message`: the Message shape, whose `event` is this event's number."""
-    number = message["event"]
-    return RoomEvent(room_id, number, {"type": kind, "event": number, "message": message})
+    return RoomEvent(room_id, {"type": kind, "event": message["event"], "message": message})
 
 
 def room_event(room: Room) -> RoomEvent:
     """`room`: as saved with the change, its last_event the number this change took."""
-    number = room.last_event
-    return RoomEvent(room.pk, number, {"type": ROOM_UPDATED, "event": number, "room": room_data(room)})
+    return RoomEvent(room.pk, {"type": ROOM_UPDATED, "event": room.last_event, "room": room_data(room)})

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from rooms.models import Message, Room, User, shown_name
+from rooms.serializers import iso_datetime
 
 # What is read of a message and of its author, in this order, wherever messages are read.
 MESSAGE_COLUMNS = ("id", "seq", "event", "body", "client_id", "created_at", "edited_at", "deleted")
@@ -56,13 +57,10 @@ def _tables() -> tuple[str, str, str]:
 
 
 def _iso(value) -> str | None:
-    """DRF's DateTimeField output: ISO 8601, with UTC written as "Z"."""
-    if value is None:
-        return None
-    if timezone.is_naive(value):  # SQLite hands back naive datetimes in the connection's zone
+    # SQLite hands back naive datetimes in the connection's zone; PostgreSQL aware ones.
+    if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value, connection.timezone)
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return iso_datetime(value)
 
 
 def author_row_data(row) -> dict:

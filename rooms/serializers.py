@@ -57,7 +57,7 @@ class RoomSerializer(serializers.ModelSerializer):
 # shapes read as rows, without model instances, are built in rooms/message_store.py.
 
 
-def _iso(value) -> str | None:
+def iso_datetime(value) -> str | None:
     """DRF's DateTimeField output: ISO 8601, with UTC written as "Z"."""
     if value is None:
         return None
@@ -78,8 +78,8 @@ def message_data(message: Message) -> dict:
         "author": author_data(message.author),
         "body": "" if message.deleted else message.body,
         "client_id": message.client_id,
-        "created_at": _iso(message.created_at),
-        "edited_at": _iso(message.edited_at),
+        "created_at": iso_datetime(message.created_at),
+        "edited_at": iso_datetime(message.edited_at),
         "deleted": message.deleted,
     }
 
@@ -91,7 +91,7 @@ def room_data(room: Room) -> dict:
         "name": room.name,
         "description": room.description,
         "is_archived": room.is_archived,
-        "last_message_at": _iso(room.last_message_at),
+        "last_message_at": iso_datetime(room.last_message_at),
         "last_seq": room.last_seq,
         "last_event": room.last_event,
     }

@@ -238,8 +238,7 @@ def _admin_room_action(site, session: requests.Session, room_id: int, action: st
 def _room_id(site, tmp_path, slug: str = "general") -> int:
     out = tmp_path / f"room-{slug}.id"
     site.shell(
-        "from rooms.models import Room\n"
-        f"open({str(out)!r}, 'w').write(str(Room.objects.get(slug={slug!r}).pk))\n"
+        f"from rooms.models import Room\nopen({str(out)!r}, 'w').write(str(Room.objects.get(slug={slug!r}).pk))\n"
     )
     return int(out.read_text())
 

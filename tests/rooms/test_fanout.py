@@ -70,7 +70,7 @@ async def test_frames_published_while_a_socket_opens_come_after_its_hello(connec
     def sync_with_a_frame_in_flight(**kwargs):
         # Runs while the socket builds its hello: the frame reaches the socket before hello is sent.
         frame = {"type": "typing", "user": {"id": 0, "display_name": "x", "avatar_url": ""}}
-        realtime._publish_blocking([RoomEvent(room.pk, 0, frame)])
+        realtime._publish_blocking([RoomEvent(room.pk, frame)])
         return real_sync(**kwargs)
 
     monkeypatch.setattr(selectors, "room_sync", sync_with_a_frame_in_flight)
