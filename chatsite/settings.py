@@ -133,8 +133,23 @@ ROOMS = {
     "SEND_RATE_COUNT": env_int("SEND_RATE_COUNT", 10, minimum=1),
     "SEND_RATE_PERIOD": env_int("SEND_RATE_PERIOD", 10, minimum=1),
     "SEND_RATE_BURST": env_int("SEND_RATE_BURST", 5, minimum=1),
+    # Presence (docs/protocol.md, "Presence"). A socket that sends no ping for PRESENCE_TTL is
+    # closed (4408); an HTTP-fallback client is present for HTTP_PRESENCE_TTL after its last poll.
     "PRESENCE_TTL": env_int("PRESENCE_TTL", 60, minimum=2),
+    "HTTP_PRESENCE_TTL": env_int("HTTP_PRESENCE_TTL", 10, minimum=2),
+    # A user whose last connection closed is announced as gone only if not back within this.
+    "PRESENCE_GRACE": env_int("PRESENCE_GRACE", 10, minimum=0),
+    # One presence frame per room per interval, stretched so that a room's presence frames cost
+    # at most PRESENCE_FRAME_RATE socket deliveries a second (rooms/presence_feed.py).
+    "PRESENCE_INTERVAL": env_int("PRESENCE_INTERVAL_MS", 250, minimum=10) / 1000,
+    "PRESENCE_FRAME_RATE": env_int("PRESENCE_FRAME_RATE", 2000, minimum=1),
+    # A hello and a poll list at most this many of the users online (the count is exact).
+    "ONLINE_LIST_MAX": env_int("ONLINE_LIST_MAX", 100, minimum=1),
+    # How often the room list's sockets hear of changed counts and last messages.
+    "LOBBY_INTERVAL": env_int("LOBBY_INTERVAL_MS", 1000, minimum=50) / 1000,
     "TYPING_INTERVAL": 2.0,
+    # How long an HTTP client's poll reports someone as typing after their last typing signal.
+    "TYPING_SHOWN": 3.5,
     "MAX_CONNECTIONS_PER_USER": env_int("MAX_CONNECTIONS_PER_USER", 20, minimum=1),
     # Lifetime of a one-time WebSocket ticket (POST /api/ws-ticket/).
     "WS_TICKET_TTL": env_int("WS_TICKET_TTL", 30, minimum=1),

@@ -10,7 +10,8 @@ from django.db import connection
 
 from rooms import message_store
 from rooms.models import Message, Room, User
-from rooms.state import get_state
+from rooms.presence import Snapshot, get_presence
+from rooms.serializers import RoomSerializer, user_data
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,18 @@ def room_heads(*, room_id: int) -> tuple[int, int]:
 
 
 def room_online_counts(rooms: list[Room]) -> dict[int, int]:
-    return get_state().online_counts([room.pk for room in rooms])
+    return get_presence().online_counts([room.pk for room in rooms])
+
+
+def room_list_data() -> list[dict]:
+    """Every room in the Room shape, with its online count (0 while the store is away)."""
+    rooms = room_list()
+    try:
+        counts = room_online_counts(rooms)
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+        counts = {}
+    return [dict(row) for row in RoomSerializer(rooms, many=True, context={"online_counts": counts}).data]
 
 
 def room_online_count_if_known(room: Room) -> int | None:
@@ -130,3 +142,22 @@ def room_sync(*, room_id: int, since: int | None, online_user_ids=(), resync: bo
 
 def users_by_ids(user_ids) -> list[User]:
     return list(User.objects.filter(pk__in=list(user_ids)).order_by("pk"))
+
+
+def room_hello(*, room_id: int, you: User, since: int | None, resync: bool, presence: Snapshot | None) -> dict:
+    """A room socket's first frame: the room, its catch-up (or latest window) and who is here.
+    Without the presence store (`presence` None) it shows the user alone."""
+    online_ids = presence.user_ids if presence is not None else [you.pk]
+    sync = room_sync(room_id=room_id, since=since, online_user_ids=online_ids, resync=resync)
+    return {
+        "type": "hello",
+        "room": sync.room,
+        "event": sync.event,
+        "you": user_data(you),
+        "online": sync.online,
+        "online_count": presence.count if presence is not None else 1,
+        "presence_version": presence.version if presence is not None else 0,
+        "messages": sync.messages,
+        "has_more": sync.has_more,
+        "resync": sync.resync,
+    }

@@ -1,12 +1,21 @@
-"""Django's database sessions, remembering when the loaded session expires.
+"""Django's database sessions, remembering when the loaded session expires, and ending the
+sockets of a session that is replaced.
 
 A socket closes when its sign-in expires (rooms/consumers.py), so the handshake needs the
 session row's expire_date. Django reads that row to load the session and then drops the
 date; keeping it saves a second query (and a thread hop) on every handshake, which is what a
 thousand clients reconnecting at once queue behind.
+
+A session ends for its sockets whenever its key goes: sign-out (`flush`), and a new sign-in in
+the same browser (Django's `login` flushes a session of another user and cycles the key of
+its own). Hooking the store rather than each view covers every way in: the guest form, the
+Google pipeline, the admin login, sign-out. Their sockets, and those opened with a ticket the
+session issued, close with 4401 on every process (realtime.close_session_sockets).
 """
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+from rooms import realtime
 
 
 class SessionStore(DatabaseSessionStore):
@@ -17,3 +26,15 @@ class SessionStore(DatabaseSessionStore):
         stored = super()._get_session_from_db()
         self.stored_expire_date = stored.expire_date if stored is not None else None
         return stored
+
+    def flush(self):
+        ended = self.session_key
+        super().flush()
+        if ended:
+            realtime.close_session_sockets(ended)
+
+    def cycle_key(self):
+        ended = self.session_key
+        super().cycle_key()
+        if ended:
+            realtime.close_session_sockets(ended)

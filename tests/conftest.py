@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from chatsite.asgi import application
 from rooms.models import Room, User
+from rooms.presence import reset_presence
 from rooms.state import reset_state
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -30,8 +31,10 @@ def require_service(reason: str):
 @pytest.fixture(autouse=True)
 def _fresh_state():
     reset_state()
+    reset_presence()
     yield
     reset_state()
+    reset_presence()
 
 
 def reachable_redis_url() -> str:
@@ -76,6 +79,7 @@ def redis_url(settings):
         }
     }
     reset_state()
+    reset_presence()
     yield url
     client = redis.Redis.from_url(url)
     keys = list(client.scan_iter(match=f"{prefix}*"))

@@ -3,7 +3,7 @@ WebSocket and REST paths refuse bad input with the same error codes."""
 
 from rest_framework import serializers
 
-from rooms.serializers import MessageSerializer, RoomSerializer
+from rooms.serializers import AuthorSerializer, MessageSerializer, RoomSerializer
 
 
 class GuestSignInInput(serializers.Serializer):
@@ -24,12 +24,20 @@ class MessagePageOutput(serializers.Serializer):
     has_more = serializers.BooleanField()
 
 
+class PresenceOutput(serializers.Serializer):
+    online = AuthorSerializer(many=True, help_text="At most ONLINE_LIST_MAX of the users online.")
+    online_count = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="Newer snapshots and frames have larger versions.")
+
+
 class RoomChangesOutput(serializers.Serializer):
     room = RoomSerializer()
     event = serializers.IntegerField(help_text="Set the client's head to it.")
     messages = MessageSerializer(many=True)
     has_more = serializers.BooleanField(help_text="On a window: older history exists.")
     resync = serializers.BooleanField(help_text="Replace what the client holds with `messages`.")
+    presence = PresenceOutput(required=False, help_text="With `connection`: who is online now.")
+    typing = AuthorSerializer(many=True, required=False, help_text="With `connection`: others typing now.")
 
 
 class RoomListOutput(serializers.Serializer):

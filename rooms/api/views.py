@@ -1,5 +1,7 @@
 """REST endpoints: parse the request, call a selector or service, shape the response."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
@@ -13,12 +15,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms import realtime, selectors, services
+from rooms import presence_feed, realtime, selectors, services
 from rooms.api import serializers as io
 from rooms.errors import ChatError
 from rooms.models import Room
 from rooms.serializers import MessageSerializer, RoomSerializer, UserSerializer, message_data, user_data
 from rooms.tickets import ticket_issue, ticket_ttl
+
+# A client's id for one HTTP-fallback connection (a tab in a room): like a message's client_id.
+CONNECTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 ERRORS = {code: io.ErrorOutput for code in (400, 401, 403, 404, 409, 429, 503)}
 
@@ -92,10 +97,7 @@ class GuestSignInView(APIView):
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None, **ERRORS})
     def post(self, request):
-        session_key = request.session.session_key
-        logout(request._request)
-        if session_key:
-            realtime.close_session_sockets(session_key)
+        logout(request._request)  # its sockets close with it (rooms/sessions.py)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -120,9 +122,7 @@ class MeView(APIView):
 class RoomListView(APIView):
     @extend_schema(operation_id="rooms_list", responses={200: io.RoomListOutput, **ERRORS})
     def get(self, request):
-        rooms = selectors.room_list()
-        context = {"online_counts": selectors.room_online_counts(rooms)}
-        return Response({"rooms": RoomSerializer(rooms, many=True, context=context).data})
+        return Response({"rooms": selectors.room_list_data()})
 
 
 class RoomDetailView(APIView):
@@ -185,25 +185,69 @@ class MessageDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _connection_param(request) -> str | None:
+    value = request.query_params.get("connection")
+    if value is None:
+        return None
+    if not CONNECTION_ID.fullmatch(value):
+        raise ChatError("invalid_field", "`connection` must be 1-64 of A-Z a-z 0-9 _ -.")
+    return value
+
+
 class RoomChangesView(APIView):
-    """The HTTP fallback's poll: the same answer a socket's hello gives for `since`."""
+    """The HTTP fallback's poll: the same answer a socket's hello gives for `since`, and, with
+    `connection`, the poll is that connection's presence heartbeat."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("since", int, description="The last room event the client applied.")],
+        parameters=[
+            OpenApiParameter("since", int, description="The last room event the client applied."),
+            OpenApiParameter("connection", str, description="This client's connection id: the poll keeps it online."),
+        ],
         responses={200: io.RoomChangesOutput, **ERRORS},
     )
     def get(self, request, slug):
         room = _room_or_404(slug)
+        since = _int_param(request, "since")
+        connection_id = _connection_param(request)
+        snapshot = presence_feed.poll_heartbeat(room.pk, request.user, connection_id) if connection_id else None
         try:
-            sync = selectors.room_sync(room_id=room.pk, since=_int_param(request, "since"))
+            sync = selectors.room_sync(
+                room_id=room.pk, since=since, online_user_ids=snapshot.user_ids if snapshot else ()
+            )
         except Room.DoesNotExist:
             raise ChatError("not_found", "No such room.", status=404) from None
-        return Response(
-            {
-                "room": {**sync.room, "online_count": selectors.room_online_count_if_known(room)},
-                "event": sync.event,
-                "messages": sync.messages,
-                "has_more": sync.has_more,
-                "resync": sync.resync,
-            }
-        )
+        online_count = snapshot.count if snapshot else selectors.room_online_count_if_known(room)
+        answer = {
+            "room": {**sync.room, "online_count": online_count},
+            "event": sync.event,
+            "messages": sync.messages,
+            "has_more": sync.has_more,
+            "resync": sync.resync,
+        }
+        if snapshot is not None:
+            answer["presence"] = {"online": sync.online, "online_count": snapshot.count, "version": snapshot.version}
+            answer["typing"] = presence_feed.typing_now(room.pk, besides=request.user.pk)
+        return Response(answer)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("connection", str, description="The connection to end.")],
+        request=None,
+        responses={204: None, **ERRORS},
+    )
+    def delete(self, request, slug):
+        """The HTTP client leaves the room (a socket would close)."""
+        room = _room_or_404(slug)
+        connection_id = _connection_param(request)
+        if connection_id is None:
+            raise ChatError("invalid_field", "`connection` is required.")
+        presence_feed.poll_ended(room.pk, request.user, connection_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomTypingView(APIView):
+    """`typing` for a client in HTTP mode: the room's sockets hear it, and HTTP clients' polls."""
+
+    @extend_schema(request=None, responses={204: None, **ERRORS})
+    def post(self, request, slug):
+        presence_feed.poll_typing(_room_or_404(slug).pk, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

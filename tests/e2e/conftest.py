@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TIMEOUT_MS = 10_000
+PRESENCE_GRACE = 2
 
 
 def _unavailable(reason: str) -> None:
@@ -79,7 +80,8 @@ def browser():
 def site(tmp_path, frontend_build) -> Iterator[LiveSite]:
     # Started as `make run` starts it (deploy/daphne/run.sh, serve.py): the browser then gets
     # room frames through serve.py's own send path, as users do.
-    live = LiveSite(tmp_path, run_script=True).start()
+    # A short reconnect grace, so that a leave shows within the browser tests' waits.
+    live = LiveSite(tmp_path, run_script=True, env={"PRESENCE_GRACE": str(PRESENCE_GRACE)}).start()
     yield live
     live.stop()
 

@@ -3,6 +3,7 @@ opening too many, one user sending too fast. Each leaves no stale state, raises 
 the rest of the room does not notice."""
 
 import asyncio
+import contextlib
 import json
 import time
 
@@ -20,9 +21,19 @@ SOCKETS = 500
 SOCKETS_PER_USER = 20
 
 
+# A small budget, so that the rooms below are "big rooms" for it: the stretched interval is what
+# keeps a storm's presence frames linear in the room's size.
+STORM_FRAME_RATE = 50
+
+
 @pytest.fixture
 def site(tmp_path, redis_url):
-    live = LiveSite(tmp_path, redis_url=redis_url, env={"MAX_CONNECTIONS_PER_USER": str(SOCKETS_PER_USER)}).start()
+    env = {
+        "MAX_CONNECTIONS_PER_USER": str(SOCKETS_PER_USER),
+        "PRESENCE_GRACE": "1",
+        "PRESENCE_FRAME_RATE": str(STORM_FRAME_RATE),
+    }
+    live = LiveSite(tmp_path, redis_url=redis_url, env=env).start()
     yield live
     live.stop()
 
@@ -37,9 +48,9 @@ def server_errors(site) -> list[str]:
     return [line for line in log.splitlines() if "Traceback" in line or " ERROR " in line or "MaxConnections" in line]
 
 
-async def open_socket(site, session):
+async def open_socket(site, session, slug="general"):
     socket = await websockets.connect(
-        site.ws_url(0, "/ws/rooms/general/"),
+        site.ws_url(0, f"/ws/rooms/{slug}/"),
         additional_headers={"Cookie": cookie_header(session), "Origin": site.url()},
         open_timeout=30,
     )
@@ -72,6 +83,51 @@ async def test_500_sockets_dropping_at_once_leave_no_stale_presence_or_groups(si
     while any(count for _, count in client.pubsub_numsub(*group_channels)):
         assert time.monotonic() < deadline, "a group kept subscribers"
         await asyncio.sleep(0.5)
+    assert server_errors(site) == []
+
+
+async def join_storm(site, slug: str, people: int) -> tuple[int, list[int]]:
+    """`people` distinct users open a socket each into `slug`, 50 at a time; every socket counts
+    the presence frames it hears until the room has been quiet for two seconds. Returns the
+    total, and the online count each socket ends with (by the newest frame it heard)."""
+    sessions = [guest_session(site.url(), f"{slug} {i}") for i in range(people)]
+    heard = [0] * people
+    counts = [(-1, 0)] * people  # (version, count)
+
+    async def listen(index, socket):
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for text in socket:
+                frame = json.loads(text)
+                if frame["type"] == "presence":
+                    heard[index] += 1
+                    counts[index] = max(counts[index], (frame["version"], frame["online_count"]))
+
+    sockets, readers = [], []
+    for batch in range(0, people, 50):
+        opened = await asyncio.gather(
+            *(open_socket(site, sessions[i], slug) for i in range(batch, min(people, batch + 50)))
+        )
+        for socket in opened:
+            readers.append(asyncio.ensure_future(listen(len(sockets), socket)))
+            sockets.append(socket)
+    quiet_since, last_total = time.monotonic(), -1
+    while time.monotonic() - quiet_since < 2:
+        await asyncio.sleep(0.25)
+        if sum(heard) != last_total:
+            quiet_since, last_total = time.monotonic(), sum(heard)
+    for socket in sockets:
+        await socket.close()
+    for reader in readers:
+        reader.cancel()
+    return sum(heard), [count for _, count in counts]
+
+
+async def test_a_join_storm_costs_presence_frames_linear_in_the_rooms_size(site):
+    # One frame per join to everyone present would be n(n+1)/2: 820 and 12,880 frames here.
+    for slug, people in (("tech", 40), ("hobbies", 160)):
+        frames, final_counts = await join_storm(site, slug, people)
+        assert frames <= 5 * people, f"{people} joins cost {frames} presence frames"
+        assert set(final_counts) == {people}, "a socket ended with a wrong online count"
     assert server_errors(site) == []
 
 

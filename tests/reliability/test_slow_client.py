@@ -50,7 +50,10 @@ def online_count(site, session) -> int:
 
 async def test_a_client_that_stops_reading_is_closed_and_costs_bounded_memory(tmp_path, redis_url):
     site = LiveSite(
-        tmp_path, redis_url=redis_url, run_script=True, env={"DAPHNE_SEND_BUFFER_BYTES": str(SEND_BUFFER_LIMIT)}
+        tmp_path,
+        redis_url=redis_url,
+        run_script=True,
+        env={"DAPHNE_SEND_BUFFER_BYTES": str(SEND_BUFFER_LIMIT), "PRESENCE_GRACE": "1"},
     ).start()
     sleeper_session = guest_session(site.url(), "Sleeper")
     sleeper = open_non_reading_socket(site, sleeper_session)

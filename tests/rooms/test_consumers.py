@@ -22,14 +22,6 @@ def store_messages(room, author, count):
     ]
 
 
-async def presence_of(socket, user_id):
-    """The next presence frame about `user_id` (a socket also hears its own join)."""
-    while True:
-        frame = await frame_of_type(socket, "presence")
-        if frame["user"]["id"] == user_id:
-            return frame
-
-
 async def joined(connect, user, slug="lobby", **kwargs):
     socket, connected, _ = await connect(user, slug, **kwargs)
     assert connected
@@ -233,25 +225,6 @@ async def test_a_frame_over_64_kib_closes_with_4413(connect, user, room):
 
 
 # --- Presence, typing, ping --------------------------------------------------------------
-
-
-async def test_second_tab_does_not_announce_join_and_leave_waits_for_the_last_tab(
-    connect, user, other_user, room, state_backend
-):
-    watcher, _ = await joined(connect, other_user)
-    tab1, _ = await joined(connect, user)
-    join = await presence_of(watcher, user.pk)
-    assert (join["event"], join["user"]["id"], join["online_count"]) == ("join", user.pk, 2)
-
-    tab2, second_hello = await joined(connect, user)
-    assert second_hello["online_count"] == 2
-    await tab1.disconnect()
-    # Neither the second tab opening nor the first closing is announced.
-    assert [f for f in await frames_before_pong(watcher) if f["type"] == "presence"] == []
-
-    await tab2.disconnect()
-    leave = await presence_of(watcher, user.pk)
-    assert (leave["event"], leave["user"]["id"], leave["online_count"]) == ("leave", user.pk, 1)
 
 
 async def test_typing_reaches_others_but_not_the_typist(connect, user, other_user, room):

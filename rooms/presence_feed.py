@@ -1,0 +1,274 @@
+"""Presence as rooms hear it: connections open, stay alive and close through here, and each
+room's changes go out as few frames as the room can afford.
+
+- **Coalesced.** A process collects a room's joins and departures and sends them as one
+  `presence` frame per interval: PRESENCE_INTERVAL (0.25 s), stretched in big rooms so that a
+  room's presence frames cost its sockets at most PRESENCE_FRAME_RATE deliveries a second. A
+  join storm of n sockets then costs O(n) frames, not one frame per join to everyone present.
+- **Grace.** A user whose last connection closes stays present for PRESENCE_GRACE; coming back
+  within it announces nothing. Departures (the grace run out, a dead process's connections
+  expired, an HTTP client that stopped polling) are found by sweeping the room: every heartbeat
+  and open sweeps, and a process sweeps each room it holds sockets in every SWEEP_EVERY seconds,
+  and for a grace period after its last one there closed.
+- **Best effort.** While the store is unreachable the room keeps working (history, sends, live
+  frames); presence heals by expiry once it is back.
+
+Sockets call the async functions on the event loop; the HTTP fallback's views call the blocking
+ones, whose changes go out at once (a poll joins or leaves a user rarely: nothing to coalesce).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass
+
+import redis
+from asgiref.sync import async_to_sync
+from django.conf import settings
+
+from rooms import realtime, selectors
+from rooms.errors import ChatError
+from rooms.presence import Departed, Opened, Snapshot, get_presence
+from rooms.serializers import author_data
+from rooms.workers import db_read
+
+logger = logging.getLogger(__name__)
+
+# The store's expiry of a socket outlives the server's own close of a silent socket (at
+# PRESENCE_TTL) by this much, so that while its process lives the socket is closed, and its
+# entry removed, before the entry could expire under it.
+EXPIRY_MARGIN = 5
+SWEEP_EVERY = 2.0
+
+
+def _conf(name: str):
+    return settings.ROOMS[name]
+
+
+@dataclass(frozen=True)
+class Change:
+    user_id: int
+    present: bool
+    version: int
+    user: dict | None = None  # author_data, when at hand
+
+
+def _changes(user, opened_or_refreshed) -> list[Change]:
+    found = _departures(opened_or_refreshed.departed)
+    if opened_or_refreshed.joined_version is not None:
+        found.append(Change(user.pk, True, opened_or_refreshed.joined_version, author_data(user)))
+    return found
+
+
+def _departures(departed: Departed) -> list[Change]:
+    return [Change(user_id, False, departed.version) for user_id in departed.user_ids]
+
+
+def presence_frame(changes: list[Change], users: dict[int, dict], *, count: int, version: int) -> dict:
+    latest: dict[int, Change] = {}
+    for change in changes:
+        if change.user_id not in latest or change.version > latest[change.user_id].version:
+            latest[change.user_id] = change
+    joined, left = [], []
+    for change in sorted(latest.values(), key=lambda c: c.version):
+        user = change.user or users.get(change.user_id)
+        if user is not None:  # a user deleted since: nobody lists them anyway
+            (joined if change.present else left).append({**user, "version": change.version})
+    return {"type": "presence", "version": version, "online_count": count, "joined": joined, "left": left}
+
+
+def _users_by_id(user_ids) -> dict[int, dict]:
+    return {user.pk: author_data(user) for user in selectors.users_by_ids(user_ids)}
+
+
+class RoomFeed:
+    """One room's presence in one process."""
+
+    def __init__(self, room_id: int) -> None:
+        self.room_id = room_id
+        self.pending: list[Change] = []
+        self.flush_task: asyncio.Task | None = None
+        self.interval = _conf("PRESENCE_INTERVAL")
+        self.local_sockets = 0
+        self.sweep_task: asyncio.Task | None = None
+        self.sweep_until = 0.0  # loop time: keep sweeping this long after the last socket left
+
+    def note(self, changes: list[Change]) -> None:
+        if not changes:
+            return
+        self.pending.extend(changes)
+        if self.flush_task is None:
+            self.flush_task = asyncio.ensure_future(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.interval)
+        changes, self.pending, self.flush_task = self.pending, [], None
+        try:
+            count, version = await get_presence().status(self.room_id)
+            unknown = {c.user_id for c in changes if c.user is None}
+            users = await db_read(_users_by_id)(unknown) if unknown else {}
+        except Exception as error:
+            logger.warning("presence of room %s not announced: %r", self.room_id, error)
+            return
+        # Big rooms hear less often: at most PRESENCE_FRAME_RATE deliveries a second.
+        self.interval = max(_conf("PRESENCE_INTERVAL"), count / _conf("PRESENCE_FRAME_RATE"))
+        await realtime.apublish_to_room(self.room_id, presence_frame(changes, users, count=count, version=version))
+
+    def socket_came(self) -> None:
+        self.local_sockets += 1
+        if self.sweep_task is None:
+            self.sweep_task = asyncio.ensure_future(self._sweep_while_needed())
+
+    def socket_went(self) -> None:
+        self.local_sockets -= 1
+        if self.local_sockets == 0:
+            loop = asyncio.get_running_loop()
+            self.sweep_until = loop.time() + _conf("PRESENCE_GRACE") + 2 * SWEEP_EVERY
+
+    async def sweep_now(self) -> None:
+        departed = await _best_effort(get_presence().sweep, self.room_id)
+        if departed is not None:
+            self.note(_departures(departed))
+
+    async def _sweep_while_needed(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.local_sockets > 0 or loop.time() < self.sweep_until:
+                await asyncio.sleep(SWEEP_EVERY)
+                await self.sweep_now()
+        finally:
+            self.sweep_task = None
+            _forget_if_idle(self)
+
+
+# One feed per room and event loop (tests run each case on a loop of its own).
+_feeds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _feed(room_id: int) -> RoomFeed:
+    per_loop = _feeds.setdefault(asyncio.get_running_loop(), {})
+    feed = per_loop.get(room_id)
+    if feed is None:
+        feed = per_loop[room_id] = RoomFeed(room_id)
+    return feed
+
+
+def _forget_if_idle(feed: RoomFeed) -> None:
+    per_loop = _feeds.get(asyncio.get_running_loop(), {})
+    if feed.local_sockets == 0 and feed.sweep_task is None and per_loop.get(feed.room_id) is feed:
+        del per_loop[feed.room_id]
+
+
+async def _best_effort(operation, *args, **kwargs):
+    try:
+        return await operation(*args, **kwargs)
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+        return None
+
+
+# --- Sockets (on the event loop) ---------------------------------------------------------------
+
+
+async def socket_opened(room_id: int, user, socket_id: str) -> Opened | None:
+    """The socket's presence: refused past the user's connection cap, or a snapshot of the room
+    for its hello. None while the store is unreachable."""
+    opened = await _best_effort(
+        get_presence().open,
+        room_id,
+        user.pk,
+        socket_id,
+        ttl=_conf("PRESENCE_TTL") + EXPIRY_MARGIN,
+        cap=_conf("MAX_CONNECTIONS_PER_USER"),
+        limit=_conf("ONLINE_LIST_MAX"),
+    )
+    if opened is None or not opened.refused:
+        feed = _feed(room_id)
+        feed.socket_came()  # socket_closed() follows, whether or not the store answered
+        if opened is not None:
+            feed.note(_changes(user, opened))
+    return opened
+
+
+async def socket_alive(room_id: int, user, socket_id: str) -> None:
+    """A heartbeat. It also brings back a user the store lost (Redis restarted): as a join."""
+    refreshed = await _best_effort(
+        get_presence().alive, room_id, user.pk, socket_id, ttl=_conf("PRESENCE_TTL") + EXPIRY_MARGIN
+    )
+    if refreshed is not None:
+        _feed(room_id).note(_changes(user, refreshed))
+
+
+async def socket_closed(room_id: int, user, socket_id: str) -> None:
+    feed = _feed(room_id)
+    feed.socket_went()
+    grace = _conf("PRESENCE_GRACE")
+    if await _best_effort(get_presence().close, room_id, user.pk, socket_id, grace=grace):
+        # The user's last connection here: their departure is due when the grace runs out.
+        asyncio.get_running_loop().call_later(grace + 0.05, lambda: asyncio.ensure_future(feed.sweep_now()))
+
+
+async def socket_typing(room_id: int, user, socket_id: str) -> None:
+    """Tell the room's sockets, and keep it for the HTTP clients' next poll."""
+    await realtime.apublish_to_room(room_id, {"type": "typing", "user": author_data(user)}, skip_socket=socket_id)
+    await _best_effort(get_presence().typing, room_id, user.pk, seconds=_conf("TYPING_SHOWN"))
+
+
+# --- The HTTP fallback (blocking, in views) ----------------------------------------------------
+
+
+def poll_heartbeat(room_id: int, user, connection_id: str) -> Snapshot | None:
+    """A poll is its connection's heartbeat. Raises ChatError past the connection cap."""
+    try:
+        opened = get_presence().open_blocking(
+            room_id,
+            user.pk,
+            f"http:{connection_id}",
+            ttl=_conf("HTTP_PRESENCE_TTL"),
+            cap=_conf("MAX_CONNECTIONS_PER_USER"),
+            limit=_conf("ONLINE_LIST_MAX"),
+        )
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+        return None
+    if opened.refused:
+        raise ChatError("too_many_connections", "Too many open connections for this user.", status=429)
+    changes = _changes(user, opened)
+    if changes:
+        unknown = {c.user_id for c in changes if c.user is None}
+        frame = presence_frame(
+            changes, _users_by_id(unknown), count=opened.snapshot.count, version=opened.snapshot.version
+        )
+        _publish_now(room_id, frame)
+    return opened.snapshot
+
+
+def poll_ended(room_id: int, user, connection_id: str) -> None:
+    """The HTTP client left the room: its presence ends after the grace period, as a socket's."""
+    try:
+        get_presence().close_blocking(room_id, user.pk, f"http:{connection_id}", grace=_conf("PRESENCE_GRACE"))
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+
+
+def poll_typing(room_id: int, user) -> None:
+    _publish_now(room_id, {"type": "typing", "user": author_data(user)})
+    try:
+        get_presence().typing_blocking(room_id, user.pk, seconds=_conf("TYPING_SHOWN"))
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+
+
+def typing_now(room_id: int, *, besides: int) -> list[dict]:
+    try:
+        user_ids = [user_id for user_id in get_presence().typing_now(room_id) if user_id != besides]
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+        return []
+    return list(_users_by_id(user_ids).values())
+
+
+def _publish_now(room_id: int, frame: dict) -> None:
+    async_to_sync(realtime.apublish_to_room)(room_id, frame)

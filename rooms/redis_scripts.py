@@ -1,0 +1,50 @@
+"""Lua scripts run against one Redis, from threads (a blocking client) and from event loops
+(an asyncio client per loop), for the stores that keep short-lived shared state
+(rooms/state.py, rooms/presence.py).
+
+Each operation is one script, so it is atomic across server processes. Scripts run by SHA
+(EVALSHA) and redis-py loads them again if the server lost them (a restart): EVAL would send
+the whole script with every call, and the server hash it, for every send and every socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+import redis
+import redis.asyncio as aioredis
+
+
+def decode(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisScripts:
+    def __init__(self, url: str, max_connections: int, scripts: dict[str, str]):
+        self._url, self._max_connections, self._sources = url, max_connections, scripts
+        self.client = redis.Redis.from_url(url, max_connections=max_connections)
+        self._blocking = self._register(self.client)
+        # redis.asyncio clients are bound to the event loop that created them.
+        self._per_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _register(self, client) -> dict:
+        return {name: client.register_script(source) for name, source in self._sources.items()}
+
+    def _this_loops(self) -> tuple[aioredis.Redis, dict]:
+        loop = asyncio.get_running_loop()
+        found = self._per_loop.get(loop)
+        if found is None:
+            client = aioredis.Redis.from_url(self._url, max_connections=self._max_connections)
+            found = self._per_loop[loop] = (client, self._register(client))
+        return found
+
+    def aclient(self) -> aioredis.Redis:
+        return self._this_loops()[0]
+
+    def run(self, name: str, keys: list[str], args: list) -> list:
+        """Blocking: for threads (REST views, write threads)."""
+        return self._blocking[name](keys=keys, args=args)
+
+    async def arun(self, name: str, keys: list[str], args: list) -> list:
+        return await self._this_loops()[1][name](keys=keys, args=args)

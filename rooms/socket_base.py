@@ -1,0 +1,168 @@
+"""What every Rooms socket shares: the room socket and the room list's (rooms/consumers.py).
+
+Such a socket has no channel of its own (Channels would subscribe one per socket): the events
+it hears reach it through the process's fan-out (rooms/fanout.py), which also closes it when
+its sign-in ends. That is why this base class replaces two of Channels' internals:
+
+- `__call__` waits on the client's messages only, one after another, instead of
+  `await_many_dispatch` over a channel it does not have (which makes a task and an
+  asyncio.wait for every client frame);
+- `dispatch` skips the `aclose_old_connections()` Channels awaits before every event: a hop onto
+  the one shared sync thread per event, queued behind the database work of the whole process.
+  These sockets touch the database only through rooms/workers.py, which looks after its
+  threads' connections inside each call itself.
+
+Beyond that: a socket that sends no `ping` for PRESENCE_TTL is closed with 4408 (so a socket
+counted as present is one that answers), and one whose sign-in expires with 4401.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import orjson
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from rooms import realtime
+from rooms.errors import ChatError
+from rooms.socket_auth import seconds_until
+
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN_ROOM = 4404
+# The client stopped keeping up: it read nothing while 1 MiB waited for it (deploy/daphne), or
+# it sent no ping for PRESENCE_TTL. Either way: reconnect with `since`.
+CLOSE_TIMED_OUT = 4408
+CLOSE_TOO_MANY_CONNECTIONS = 4429
+# Daphne's own frame limit closes with 1009 (deploy/daphne/run.sh); an application may only
+# close with 1000 or 3000-4999, so the app's own check uses the 4xxx twin of HTTP 413.
+CLOSE_FRAME_TOO_BIG = 4413
+# Offered by deploy/daphne/serve.py: a synchronous send of one text frame, framed once for all
+# the sockets a room frame goes to. Without it (another server, the test communicator) room
+# frames take the ordinary `websocket.send`.
+SEND_TEXT_NOW_EXTENSION = "rooms.send_text_now"
+
+
+class RoomsSocket(AsyncWebsocketConsumer):
+    channel_layer_alias = None
+    # Frames that arrive from the fan-out while the socket is opening wait here until its
+    # first frame is sent.
+    held_frames: list[str] | None = None
+    send_text_now = None
+    expiry_timer: asyncio.TimerHandle | None = None
+    heartbeat_timer: asyncio.TimerHandle | None = None
+    # The client frames this socket answers, by `type`: anything else is `unknown_type`.
+    commands: dict = {}
+
+    async def __call__(self, scope, receive, send):
+        self.scope, self.channel_layer, self.base_send = scope, None, send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def accept_signed_in(self) -> bool:
+        """Accept (so that the browser sees our close code instead of a failed handshake), and
+        close at once unless an active user is signed in."""
+        await self.accept()
+        self.user = self.scope["user"]
+        self.send_text_now = self.scope.get("extensions", {}).get(SEND_TEXT_NOW_EXTENSION)
+        if not self.user.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return False
+        if not self.user.is_active:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return False
+        # Presence counts connections by it; a room frame can name it to skip this socket.
+        self.socket_id = secrets.token_hex(12)
+        # Close events for these groups close the socket: on deactivation, and on sign-out.
+        signout_group = self.scope.get("signout_group")
+        self.close_groups = frozenset([realtime.user_group(self.user.pk), *([signout_group] if signout_group else [])])
+        return True
+
+    def start_timers(self) -> None:
+        remaining = seconds_until(self.scope.get("auth_expires_at"))
+        if remaining is not None:
+            self.expiry_timer = asyncio.get_running_loop().call_later(
+                max(0.0, remaining), lambda: asyncio.ensure_future(self.close(code=CLOSE_NOT_SIGNED_IN))
+            )
+        self.heard_from_client()
+
+    def heard_from_client(self) -> None:
+        """A ping: the client is there for another PRESENCE_TTL."""
+        if self.heartbeat_timer is not None:
+            self.heartbeat_timer.cancel()
+        self.heartbeat_timer = asyncio.get_running_loop().call_later(
+            settings.ROOMS["PRESENCE_TTL"], lambda: asyncio.ensure_future(self.close(code=CLOSE_TIMED_OUT))
+        )
+
+    def stop_timers(self) -> None:
+        for timer in (self.expiry_timer, self.heartbeat_timer):
+            if timer is not None:
+                timer.cancel()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        limit = settings.ROOMS["FRAME_MAX_BYTES"]
+        raw = text_data if text_data is not None else bytes_data
+        if len(raw) > limit // 4 and len(raw.encode() if isinstance(raw, str) else raw) > limit:
+            return await self.close(code=CLOSE_FRAME_TOO_BIG)
+        if text_data is None:
+            return await self.send_error(ChatError("binary_unsupported", "Send JSON text frames."))
+        try:
+            frame = orjson.loads(text_data)
+        except orjson.JSONDecodeError:
+            return await self.send_error(ChatError("invalid_json", "The frame is not valid JSON."))
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self.send_error(ChatError("invalid_frame", "A frame is a JSON object with a string `type`."))
+        command = self.commands.get(frame["type"])
+        if command is None:
+            return await self.send_error(ChatError("unknown_type", f"Unknown frame type {frame['type'][:40]!r}."))
+        try:
+            await command(self, frame)
+        except ChatError as error:
+            client_id = frame.get("client_id")
+            await self.send_error(error, client_id=client_id if isinstance(client_id, str) else None)
+
+    # --- From the process's fan-out (rooms/fanout.py) ---------------------------------------
+
+    async def deliver(self, text: str) -> None:
+        if self.held_frames is not None:
+            self.held_frames.append(text)
+        else:
+            await self.send_text(text)
+
+    async def send_first_frame(self, frame: dict) -> None:
+        """The first frame, then whatever the fan-out delivered while it was being built."""
+        await self.send_text(realtime.encode(frame))
+        held, self.held_frames = self.held_frames or [], None
+        for text in held:
+            await self.send_text(text)
+
+    async def send_text(self, text: str) -> None:
+        """Every frame this socket sends. With serve.py's extension it is written at once
+        instead of passing through the session middleware, Daphne's reply dispatch and
+        autobahn's sendMessage. Both paths write in call order, so frames keep their order."""
+        if self.send_text_now is not None:
+            self.send_text_now(text)
+        else:
+            await self.base_send({"type": "websocket.send", "text": text})
+
+    async def sign_in_ended(self) -> None:
+        await self.close(code=CLOSE_NOT_SIGNED_IN)
+
+    async def send_error(self, error: ChatError, *, client_id: str | None = None) -> None:
+        payload = {"type": "error", **error.as_dict()}
+        if client_id is not None:
+            payload["client_id"] = client_id
+        await self.send_text(realtime.encode(payload))
