@@ -79,6 +79,7 @@ export function App({ services }: { services: Services }) {
     <RoomListScreen
       user={state.user}
       roomsApi={services.roomsApi}
+      createLobbySocket={services.createLobbySocket}
       notice={notice}
       onOpen={(slug) => {
         setNotice(null);

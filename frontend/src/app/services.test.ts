@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createServices } from './services';
 
 describe('createServices', () => {
-  it('asks for a socket ticket only when the socket lives on another origin', async () => {
+  it('asks for a socket ticket only when the socket lives on another origin, for rooms and the lobby', async () => {
     const fetchMock = vi.fn(async (url: string) =>
       new Response(JSON.stringify(url.endsWith('/csrf/') ? { csrf_token: 't' } : { ticket: 'tk', expires_in: 30 }), {
         status: url.endsWith('/ws-ticket/') ? 201 : 200,
@@ -32,6 +32,10 @@ describe('createServices', () => {
     other.createSocket('general', () => null).connect();
     await vi.waitFor(() => expect(opened).toHaveLength(2));
     expect(opened).toEqual(['ws://chat.test/ws/rooms/general/', 'wss://rt.chat.test/ws/rooms/general/?ticket=tk']);
+    same.createLobbySocket().connect();
+    other.createLobbySocket().connect();
+    await vi.waitFor(() => expect(opened).toHaveLength(4));
+    expect(opened.slice(2)).toEqual(['ws://chat.test/ws/lobby/', 'wss://rt.chat.test/ws/lobby/?ticket=tk']);
     vi.unstubAllGlobals();
   });
 });

@@ -3,7 +3,7 @@ import { createAuthApi } from '@/features/auth/api/auth-api';
 import { createMessagesApi } from '@/features/chat/api/messages-api';
 import { createRoomsApi } from '@/features/rooms/api/rooms-api';
 import { createApiClient } from '@/lib/api-client';
-import { RoomSocket } from '@/lib/socket';
+import { LobbySocket, RoomSocket } from '@/lib/socket';
 
 /** Everything that talks to the server, built once from the validated config. */
 export function createServices(config: AppConfig, pageOrigin = window.location.origin) {
@@ -22,6 +22,7 @@ export function createServices(config: AppConfig, pageOrigin = window.location.o
     messagesApi: createMessagesApi(api),
     createSocket: (slug: string, resumeSince: () => number | null) =>
       new RoomSocket({ url: `${config.wsBase}/ws/rooms/${encodeURIComponent(slug)}/`, resumeSince, authParams }),
+    createLobbySocket: () => new LobbySocket({ url: `${config.wsBase}/ws/lobby/`, authParams }),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 
-import type { ConnectionStatus } from '@/lib/socket';
+import type { ConnectionStatus } from '@/lib/connection';
 
 import { StatusIndicator } from './status-indicator';
 
@@ -9,10 +9,11 @@ interface Props {
   title: ReactNode;
   subtitle?: ReactNode;
   status: ConnectionStatus;
+  retryAt?: number | null;
   actions?: ReactNode;
 }
 
-export function AppHeader({ leading, title, subtitle, status, actions }: Props) {
+export function AppHeader({ leading, title, subtitle, status, retryAt, actions }: Props) {
   return (
     <header className="app-header">
       {leading}
@@ -21,7 +22,7 @@ export function AppHeader({ leading, title, subtitle, status, actions }: Props) 
         {subtitle ? <p className="app-header__subtitle">{subtitle}</p> : null}
       </div>
       <div className="app-header__actions">
-        <StatusIndicator status={status} />
+        <StatusIndicator status={status} retryAt={retryAt} />
         {actions}
       </div>
     </header>

@@ -11,3 +11,18 @@ export function newClientId(cryptoImpl: Pick<Crypto, 'getRandomValues'> & Partia
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+const connectionIds = new Map<string, string>();
+
+/**
+ * The HTTP fallback's connection id for this tab and room: random, the same for as long as the
+ * tab lives, so the server counts the tab's polls as one connection however often it re-enters.
+ */
+export function tabConnectionId(slug: string): string {
+  let id = connectionIds.get(slug);
+  if (id === undefined) {
+    id = newClientId();
+    connectionIds.set(slug, id);
+  }
+  return id;
+}

@@ -1,5 +1,8 @@
 // Shapes from docs/protocol.md. Incoming data is checked here so the rest of the app can trust it.
 
+/** The server lists at most this many online users; `online_count` says how many there are. */
+export const ONLINE_LIST_MAX = 100;
+
 export interface UserRef {
   id: number;
   display_name: string;
@@ -38,14 +41,29 @@ export interface Message {
   deleted: boolean;
 }
 
+/** One user's latest presence change in a `presence` frame; `version` orders it among all changes. */
+export interface PresenceChange extends UserRef {
+  version: number;
+}
+
+/** Who is online as of presence `version`; `online` is bounded, `online_count` is exact. */
+export interface PresenceSnapshot {
+  online: UserRef[];
+  online_count: number;
+  version: number;
+}
+
 export interface HelloFrame {
   type: 'hello';
   room: Room;
   /** The room event the answer brings the client up to: its new `head`. */
   event: number;
   you: User;
+  /** At most ONLINE_LIST_MAX users, most recently arrived first; `online_count` is exact. */
   online: UserRef[];
   online_count: number;
+  /** The presence version `online` reflects: only changes above it are news. */
+  presence_version: number;
   messages: Message[];
   has_more: boolean;
   resync: boolean;
@@ -55,7 +73,13 @@ export interface MessageNewFrame { type: 'message.new'; event: number; message: 
 export interface MessageEditedFrame { type: 'message.edited'; event: number; message: Message }
 export interface MessageDeletedFrame { type: 'message.deleted'; event: number; message: Message }
 export interface RoomUpdatedFrame { type: 'room.updated'; event: number; room: Room }
-export interface PresenceFrame { type: 'presence'; event: 'join' | 'leave'; user: UserRef; online_count: number }
+export interface PresenceFrame {
+  type: 'presence';
+  version: number;
+  online_count: number;
+  joined: PresenceChange[];
+  left: PresenceChange[];
+}
 export interface TypingFrame { type: 'typing'; user: UserRef }
 /** `null` heads: the server answers the heartbeat while its database is unavailable. */
 export interface PongFrame { type: 'pong'; last_seq?: number | null; last_event: number | null }
@@ -88,7 +112,20 @@ export interface Changes {
   messages: Message[];
   has_more: boolean;
   resync: boolean;
+  /** Who is online; absent when the server could not tell (presence unavailable). */
+  presence?: PresenceSnapshot;
+  /** Others typing right now (HTTP fallback). */
+  typing?: UserRef[];
 }
+
+export interface LobbyFrame { type: 'lobby'; rooms: Room[] }
+/** Full rows of the rooms that changed, to replace by slug. */
+export interface RoomsUpdatedFrame { type: 'rooms.updated'; rooms: Room[] }
+export interface LobbyPongFrame { type: 'pong' }
+
+export type LobbyServerFrame = LobbyFrame | RoomsUpdatedFrame | LobbyPongFrame | ErrorFrame;
+export type LobbyServerFrameType = LobbyServerFrame['type'];
+export type LobbyClientFrame = { type: 'ping' };
 
 export type ClientFrame =
   | { type: 'send'; body: string; client_id: string }
@@ -113,6 +150,17 @@ export function isRoom(v: unknown): v is Room {
   return isObj(v) && isStr(v.slug) && isStr(v.name) && typeof v.is_archived === 'boolean' && isInt(v.last_event);
 }
 
+function isPresenceChange(v: unknown): v is PresenceChange {
+  return isUserRef(v) && isInt((v as unknown as Obj).version);
+}
+
+/** An optional list: absent is empty, present must be a list of valid items. */
+const isOptionalList = (v: unknown, item: (x: unknown) => boolean) => v === undefined || (Array.isArray(v) && v.every(item));
+
+export function isPresenceSnapshot(v: unknown): v is PresenceSnapshot {
+  return isObj(v) && Array.isArray(v.online) && v.online.every(isUserRef) && isInt(v.online_count) && isInt(v.version);
+}
+
 export function isMessage(v: unknown): v is Message {
   return (
     isObj(v) &&
@@ -134,6 +182,7 @@ const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
     Array.isArray(f.online) &&
     f.online.every(isUserRef) &&
     isInt(f.online_count) &&
+    (f.presence_version === undefined || isInt(f.presence_version)) &&
     Array.isArray(f.messages) &&
     f.messages.every(isMessage),
   ack: (f) => isStr(f.client_id) && isMessage(f.message),
@@ -141,27 +190,51 @@ const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
   'message.edited': (f) => isInt(f.event) && isMessage(f.message),
   'message.deleted': (f) => isInt(f.event) && isMessage(f.message),
   'room.updated': (f) => isInt(f.event) && isRoom(f.room),
-  presence: (f) => (f.event === 'join' || f.event === 'leave') && isUserRef(f.user) && isInt(f.online_count),
+  presence: (f) =>
+    isInt(f.version) &&
+    isInt(f.online_count) &&
+    isOptionalList(f.joined, isPresenceChange) &&
+    isOptionalList(f.left, isPresenceChange),
   typing: (f) => isUserRef(f.user),
   pong: (f) => (f.last_event === null || isInt(f.last_event)) && (f.last_seq == null || isInt(f.last_seq)),
   error: (f) => isStr(f.code),
 };
 
-/** Checks a `changes` answer from REST, which the socket's validation does not cover. */
-export function isChanges(v: unknown): v is Changes {
-  return (
-    isObj(v) &&
-    isRoom(v.room) &&
-    isInt(v.event) &&
-    Array.isArray(v.messages) &&
-    v.messages.every(isMessage) &&
-    typeof v.has_more === 'boolean' &&
-    typeof v.resync === 'boolean'
-  );
+/**
+ * Checks a `changes` answer from REST, which the socket's validation does not cover, and returns
+ * it or null. A malformed `presence` or `typing` part is dropped rather than failing the answer:
+ * the messages matter more than who is online.
+ */
+export function parseChanges(v: unknown): Changes | null {
+  if (
+    !(
+      isObj(v) &&
+      isRoom(v.room) &&
+      isInt(v.event) &&
+      Array.isArray(v.messages) &&
+      v.messages.every(isMessage) &&
+      typeof v.has_more === 'boolean' &&
+      typeof v.resync === 'boolean'
+    )
+  ) {
+    return null;
+  }
+  const changes = { ...v } as unknown as Changes;
+  if (!isPresenceSnapshot(v.presence)) delete changes.presence;
+  if (Array.isArray(v.typing)) changes.typing = v.typing.filter(isUserRef);
+  else delete changes.typing;
+  return changes;
 }
 
-/** Parses one text frame; returns null for anything that is not a frame this client understands. */
-export function parseServerFrame(data: unknown): ServerFrame | null {
+const lobbyValidators: { [K in LobbyServerFrameType]: (f: Obj) => boolean } = {
+  lobby: (f) => Array.isArray(f.rooms) && f.rooms.every(isRoom),
+  'rooms.updated': (f) => Array.isArray(f.rooms) && f.rooms.every(isRoom),
+  pong: () => true,
+  error: (f) => isStr(f.code),
+};
+
+/** The JSON object of one text frame whose `type` passes its validator, or null. */
+function validFrame(data: unknown, validators: Record<string, ((f: Obj) => boolean) | undefined>): Obj | null {
   if (typeof data !== 'string') return null;
   let parsed: unknown;
   try {
@@ -170,13 +243,33 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
     return null;
   }
   if (!isObj(parsed) || !isStr(parsed.type)) return null;
-  const validate = (validators as Record<string, ((f: Obj) => boolean) | undefined>)[parsed.type];
-  if (!validate || !validate(parsed)) return null;
+  const validate = validators[parsed.type];
+  return validate && validate(parsed) ? parsed : null;
+}
+
+/** Parses one text frame; returns null for anything that is not a frame this client understands. */
+export function parseServerFrame(data: unknown): ServerFrame | null {
+  const parsed = validFrame(data, validators);
+  if (!parsed) return null;
   const frame = parsed as unknown as ServerFrame;
   if (frame.type === 'hello') {
     frame.has_more = parsed.has_more === true;
     frame.resync = parsed.resync === true;
+    frame.presence_version = isInt(parsed.presence_version) ? parsed.presence_version : 0;
   }
+  if (frame.type === 'presence') {
+    frame.joined = Array.isArray(parsed.joined) ? frame.joined : [];
+    frame.left = Array.isArray(parsed.left) ? frame.left : [];
+  }
+  if (frame.type === 'error') frame.detail = isStr(parsed.detail) ? parsed.detail : '';
+  return frame;
+}
+
+/** The lobby socket's twin of parseServerFrame. */
+export function parseLobbyFrame(data: unknown): LobbyServerFrame | null {
+  const parsed = validFrame(data, lobbyValidators);
+  if (!parsed) return null;
+  const frame = parsed as unknown as LobbyServerFrame;
   if (frame.type === 'error') frame.detail = isStr(parsed.detail) ? parsed.detail : '';
   return frame;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { FakeServer, helloFrame, live, message, room } from '../test/fake-websocket';
-import { RoomSocket, backoffDelay } from './socket';
+import { LobbySocket, RoomSocket, backoffDelay } from './socket';
 import type { SocketOptions } from './socket';
 
 const URL_ = 'ws://chat.test/ws/rooms/general/';
@@ -59,19 +59,56 @@ describe('RoomSocket connection lifecycle', () => {
     expect(socket.getState().status).toBe('connecting');
     expect(server.last.url).toBe(URL_);
     server.hello();
-    expect(socket.getState()).toEqual({ status: 'connected', failures: 0, stoppedBy: null });
+    expect(socket.getState()).toEqual({ status: 'connected', failures: 0, stoppedBy: null, retryAt: null });
   });
 
-  it('reconnects after a network drop, waiting the backoff delay', () => {
+  it('reconnects after a network drop, waiting the backoff delay, and says when it tries again', () => {
     const { server, socket } = setup({ random: () => 0 });
     socket.connect();
     server.hello();
     server.drop(1006);
-    expect(socket.getState().status).toBe('offline');
+    expect(socket.getState()).toEqual({ status: 'reconnecting', failures: 1, stoppedBy: null, retryAt: Date.now() + 250 });
     vi.advanceTimersByTime(249);
     expect(server.sockets).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(server.sockets).toHaveLength(2);
+    // Trying now: no countdown, still reconnecting until hello.
+    expect(socket.getState()).toMatchObject({ status: 'reconnecting', retryAt: null });
+    server.hello();
+    expect(socket.getState()).toMatchObject({ status: 'connected', retryAt: null });
+  });
+
+  it.each([4408, 1012])('reconnects at once with since after close code %i', (code) => {
+    const { server, socket, setHead } = setup();
+    socket.connect();
+    server.hello();
+    setHead(12);
+    server.drop(code);
+    expect(socket.getState()).toMatchObject({ status: 'reconnecting', retryAt: Date.now() });
+    vi.advanceTimersByTime(0);
+    expect(server.sockets).toHaveLength(2);
+    expect(new URL(server.last.url).searchParams.get('since')).toBe('12');
+  });
+
+  it('backs off as usual when a 4408 comes before the connection ever worked', () => {
+    const { server, socket } = setup({ random: () => 0 });
+    socket.connect();
+    server.open();
+    server.drop(4408);
+    vi.advanceTimersByTime(249);
+    expect(server.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(server.sockets).toHaveLength(2);
+  });
+
+  it('gives up on an attempt that never opens', () => {
+    const { server, socket } = setup({ pongTimeoutMs: 10_000 });
+    socket.connect();
+    vi.advanceTimersByTime(9_999);
+    expect(socket.getState().status).toBe('connecting');
+    vi.advanceTimersByTime(1);
+    expect(server.sockets[0]?.closedWith).toBe(4000);
+    expect(socket.getState()).toMatchObject({ status: 'reconnecting', failures: 1 });
   });
 
   it('passes the event head it holds as ?since= on reconnect, and no after=', () => {
@@ -95,7 +132,7 @@ describe('RoomSocket connection lifecycle', () => {
     expect(server.sockets[0]?.closedWith).toBe(1000);
     vi.advanceTimersByTime(120_000);
     expect(server.sockets).toHaveLength(1);
-    expect(socket.getState().status).toBe('offline');
+    expect(socket.getState().status).toBe('closed');
   });
 
   it.each([4401, 4403, 4404])('does not reconnect after close code %i and says why', (code) => {
@@ -105,7 +142,7 @@ describe('RoomSocket connection lifecycle', () => {
     server.drop(code);
     vi.advanceTimersByTime(120_000);
     expect(server.sockets).toHaveLength(1);
-    expect(socket.getState()).toMatchObject({ status: 'offline', stoppedBy: code });
+    expect(socket.getState()).toMatchObject({ status: 'closed', stoppedBy: code, retryAt: null });
   });
 
   it('waits longer after 4429 (too many connections)', () => {
@@ -163,7 +200,7 @@ describe('RoomSocket auth params', () => {
     });
     socket.connect();
     await vi.advanceTimersByTimeAsync(0);
-    expect(socket.getState()).toMatchObject({ status: 'offline', failures: 1 });
+    expect(socket.getState()).toMatchObject({ status: 'reconnecting', failures: 1 });
     fail = false;
     await vi.advanceTimersByTimeAsync(1000);
     expect(server.sockets).toHaveLength(1);
@@ -289,22 +326,16 @@ describe('RoomSocket frames', () => {
   });
 });
 
-describe('RoomSocket HTTP fallback', () => {
-  it('switches to http after three failed attempts and back when a connection works', () => {
+describe('RoomSocket while failing', () => {
+  it('speaks only for the WebSocket: keeps retrying, counting failures, until a connection works', () => {
     const { server, socket } = setup();
     socket.connect();
-    server.drop(1006);
-    vi.runOnlyPendingTimers();
-    server.drop(1006);
-    expect(socket.getState().status).not.toBe('http');
-    vi.runOnlyPendingTimers();
-    server.drop(1006);
-    expect(socket.getState()).toMatchObject({ status: 'http', failures: 3 });
-
-    // Still retrying in the background while in HTTP mode.
-    vi.runOnlyPendingTimers();
-    expect(server.sockets).toHaveLength(4);
-    expect(socket.getState().status).toBe('http');
+    for (let i = 1; i <= 5; i++) {
+      server.drop(1006);
+      expect(socket.getState()).toMatchObject({ status: 'reconnecting', failures: i });
+      vi.runOnlyPendingTimers();
+    }
+    expect(server.sockets).toHaveLength(6);
     server.hello();
     expect(socket.getState()).toMatchObject({ status: 'connected', failures: 0 });
   });
@@ -315,7 +346,16 @@ describe('RoomSocket HTTP fallback', () => {
     socket.connect();
     vi.runOnlyPendingTimers();
     vi.runOnlyPendingTimers();
-    expect(socket.getState().status).toBe('http');
+    expect(socket.getState()).toMatchObject({ status: 'reconnecting', failures: 3 });
+  });
+
+  it('skips the wait on reconnectNow', () => {
+    const { server, socket } = setup({ backoffBaseMs: 10_000 });
+    socket.connect();
+    server.drop(1006);
+    socket.reconnectNow();
+    expect(server.sockets).toHaveLength(2);
+    expect(socket.getState().retryAt).toBeNull();
   });
 
   it('notifies subscribers on each status change only', () => {
@@ -329,5 +369,66 @@ describe('RoomSocket HTTP fallback', () => {
     expect(listener).toHaveBeenCalledTimes(0);
     server.hello();
     expect(listener).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('LobbySocket', () => {
+  const LOBBY = 'ws://chat.test/ws/lobby/';
+  const rooms = [room({ slug: 'general', online_count: 2 }), room({ slug: 'tech', name: 'Tech' })];
+
+  function lobby(overrides: Partial<SocketOptions> = {}) {
+    const server = new FakeServer();
+    const socket = new LobbySocket({ url: LOBBY, WebSocketImpl: server.Impl, random: () => 1, ...overrides });
+    return { server, socket };
+  }
+
+  it('is connected at the lobby frame, passes rooms.updated on and pings every 25 s', () => {
+    const { server, socket } = lobby();
+    const lists = vi.fn();
+    const updates = vi.fn();
+    socket.on('lobby', (f) => lists(f.rooms.map((r) => r.slug)));
+    socket.on('rooms.updated', (f) => updates(f.rooms.map((r) => r.online_count)));
+    socket.connect();
+    expect(server.last.url).toBe(LOBBY);
+    server.open();
+    expect(socket.getState().status).toBe('connecting');
+    server.emit({ type: 'lobby', rooms });
+    expect(socket.getState().status).toBe('connected');
+    expect(lists).toHaveBeenCalledWith(['general', 'tech']);
+    server.emit({ type: 'rooms.updated', rooms: [room({ slug: 'tech', online_count: 5 })] });
+    expect(updates).toHaveBeenCalledWith([5]);
+    vi.advanceTimersByTime(25_000);
+    expect(server.last.sent).toEqual([{ type: 'ping' }]);
+    server.emit({ type: 'pong' });
+    vi.advanceTimersByTime(10_000);
+    expect(server.last.closedWith).toBeNull();
+  });
+
+  it('refuses frames with invalid rooms and the room socket’s frames', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { server, socket } = lobby();
+    const updates = vi.fn();
+    socket.on('rooms.updated', updates);
+    socket.connect();
+    server.open();
+    server.emit(helloFrame());
+    expect(socket.getState().status).toBe('connecting');
+    server.emit({ type: 'lobby', rooms });
+    server.emit({ type: 'rooms.updated', rooms: [{ slug: 'x' }] });
+    server.emit({ type: 'rooms.updated' });
+    expect(updates).not.toHaveBeenCalled();
+  });
+
+  it('asks for a ticket per attempt, never sends since, and stops on 4401', async () => {
+    let n = 0;
+    const { server, socket } = lobby({ authParams: async () => ({ ticket: `t${++n}` }), resumeSince: undefined });
+    socket.connect();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.last.url).toBe(`${LOBBY}?ticket=t1`);
+    server.open();
+    server.drop(4401);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(server.sockets).toHaveLength(1);
+    expect(socket.getState()).toMatchObject({ status: 'closed', stoppedBy: 4401 });
   });
 });

@@ -1,22 +1,28 @@
-import { parseServerFrame } from './protocol';
-import type { ClientFrame, ServerFrame, ServerFrameType } from './protocol';
+import { parseLobbyFrame, parseServerFrame } from './protocol';
+import type { ClientFrame, LobbyClientFrame, LobbyServerFrame, ServerFrame } from './protocol';
 
 /**
- * The only place that opens a WebSocket. One instance follows one room: it reconnects with
- * backoff, keeps the connection honest with a heartbeat, buffers chat sends while offline,
- * validates every incoming frame and hands it to the listeners registered for its `type`.
- * After several failed attempts it reports `http`, which tells the room to fall back to REST
- * while this keeps retrying in the background.
+ * The only place that opens a WebSocket. One instance follows one endpoint (a room, or the
+ * lobby): it reconnects with backoff, keeps the connection honest with a heartbeat, buffers chat
+ * sends while offline, validates every incoming frame and hands it to the listeners registered
+ * for its `type`. It speaks only for the WebSocket: whether the HTTP API answers meanwhile is
+ * for its owner to find out (lib/connection.ts).
  */
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'offline' | 'http';
+/**
+ * `connecting`: the first attempt, nothing failed yet. `reconnecting`: at least one attempt
+ * failed; waiting until `retryAt`, or trying again (`retryAt` null). `closed`: for good.
+ */
+export type SocketStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 export interface SocketState {
-  status: ConnectionStatus;
-  /** Failed attempts since the last connection that reached `hello`. */
+  status: SocketStatus;
+  /** Failed attempts since the last connection that reached its first frame (`hello`, `lobby`). */
   failures: number;
   /** Set when the server closed with a code that forbids reconnecting (4401, 4403, 4404). */
   stoppedBy: number | null;
+  /** When the next attempt starts (ms since the epoch), while waiting for it. */
+  retryAt: number | null;
 }
 
 export interface WebSocketLike {
@@ -37,7 +43,7 @@ export interface Timers {
 }
 
 export interface SocketOptions {
-  /** Absolute ws:/wss: URL of the room endpoint, e.g. ws://host/ws/rooms/general/. */
+  /** Absolute ws:/wss: URL of the endpoint, e.g. ws://host/ws/rooms/general/. */
   url: string;
   /**
    * The room event up to which the app has applied everything (its `head`), asked before each
@@ -53,12 +59,12 @@ export interface SocketOptions {
   WebSocketImpl?: WebSocketConstructor;
   timers?: Timers;
   random?: () => number;
+  now?: () => number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   heartbeatMs?: number;
+  /** How long an attempt may take to open and say its first frame, and a ping to be answered. */
   pongTimeoutMs?: number;
-  /** Failed attempts in a row before the room should switch to HTTP mode. */
-  httpFallbackAfter?: number;
   /** Wait after 4429 (too many connections): retrying at once would only be refused again. */
   tooManyDelayMs?: number;
   maxQueued?: number;
@@ -66,11 +72,27 @@ export interface SocketOptions {
 
 export type SendResult = 'sent' | 'queued' | 'dropped';
 
-type Handler<T extends ServerFrameType> = (frame: Extract<ServerFrame, { type: T }>) => void;
+interface Frame {
+  type: string;
+}
+
+/** What differs between endpoints: how frames are read, which one means "ready", the ping. */
+interface Dialect<In extends Frame, Out extends Frame> {
+  parse: (data: unknown) => In | null;
+  readyType: In['type'];
+  ping: Out;
+}
+
+type Handler<In extends Frame, T extends In['type']> = (frame: Extract<In, { type: T }>) => void;
 
 const OPEN = 1;
 export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 4404]);
 const TOO_MANY_CONNECTIONS = 4429;
+/**
+ * A server restarting (1012) or closing a socket it stopped hearing from or that stopped reading
+ * (4408): the connection itself was fine, so the next attempt starts at once.
+ */
+const RECONNECT_AT_ONCE: ReadonlySet<number> = new Set([1012, 4408]);
 const HEARTBEAT_TIMEOUT_CODE = 4000;
 
 const defaultTimers: Timers = {
@@ -88,7 +110,7 @@ export function backoffDelay(failures: number, random: () => number, baseMs: num
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export class RoomSocket {
+export class ReconnectingSocket<In extends Frame, Out extends Frame> {
   private readonly opts: Required<Omit<SocketOptions, 'resumeSince' | 'authParams'>> &
     Pick<SocketOptions, 'resumeSince' | 'authParams'>;
   private ws: WebSocketLike | null = null;
@@ -97,24 +119,27 @@ export class RoomSocket {
   private started = false;
   /** Bumped per attempt so a late authParams answer for an abandoned attempt is ignored. */
   private attempt = 0;
-  private state: SocketState = { status: 'connecting', failures: 0, stoppedBy: null };
-  private readonly handlers = new Map<ServerFrameType, Set<(frame: ServerFrame) => void>>();
+  private state: SocketState = { status: 'connecting', failures: 0, stoppedBy: null, retryAt: null };
+  private readonly handlers = new Map<string, Set<(frame: In) => void>>();
   private readonly stateListeners = new Set<() => void>();
-  private queue: { frame: ClientFrame; key?: string }[] = [];
+  private queue: { frame: Out; key?: string }[] = [];
   private retryTimer: unknown = null;
   private heartbeatTimer: unknown = null;
   private watchdogTimer: unknown = null;
 
-  constructor(options: SocketOptions) {
+  constructor(
+    options: SocketOptions,
+    private readonly dialect: Dialect<In, Out>,
+  ) {
     this.opts = {
       WebSocketImpl: globalThis.WebSocket as unknown as WebSocketConstructor,
       timers: defaultTimers,
       random: Math.random,
+      now: () => Date.now(),
       backoffBaseMs: 500,
       backoffMaxMs: 15_000,
       heartbeatMs: 25_000,
       pongTimeoutMs: 10_000,
-      httpFallbackAfter: 3,
       tooManyDelayMs: 30_000,
       maxQueued: 200,
       ...options,
@@ -136,7 +161,7 @@ export class RoomSocket {
     const ws = this.ws;
     this.detach();
     if (ws) safeClose(ws, 1000, 'leaving');
-    this.setState({ status: 'offline' });
+    this.setState({ status: 'closed', retryAt: null });
   }
 
   /** Skips the remaining backoff wait, e.g. when the browser reports it is online again. */
@@ -154,13 +179,13 @@ export class RoomSocket {
     return () => this.stateListeners.delete(listener);
   };
 
-  on<T extends ServerFrameType>(type: T, handler: Handler<T>): () => void {
+  on<T extends In['type']>(type: T, handler: Handler<In, T>): () => void {
     let set = this.handlers.get(type);
     if (!set) {
       set = new Set();
       this.handlers.set(type, set);
     }
-    const h = handler as (frame: ServerFrame) => void;
+    const h = handler as (frame: In) => void;
     set.add(h);
     return () => set.delete(h);
   }
@@ -170,7 +195,7 @@ export class RoomSocket {
    * a retry replaces rather than repeats) and flushed after the next `hello`; typing and pings
    * are only meaningful now, so they are dropped.
    */
-  send(frame: ClientFrame, key?: string): SendResult {
+  send(frame: Out, key?: string): SendResult {
     if (key !== undefined) this.cancelQueued(key);
     if (this.ws && this.ready && this.ws.readyState === OPEN) {
       this.ws.send(JSON.stringify(frame));
@@ -195,7 +220,7 @@ export class RoomSocket {
 
   private openSocket(): void {
     this.retryTimer = null;
-    this.setState({ status: this.isFallback(this.state.failures) ? 'http' : 'connecting' });
+    this.setState({ status: this.state.failures > 0 ? 'reconnecting' : 'connecting', retryAt: null });
     if (!this.opts.authParams) {
       this.createSocket({});
       return;
@@ -225,6 +250,8 @@ export class RoomSocket {
     }
     this.ws = ws;
     this.ready = false;
+    // An attempt that never opens (a proxy holding the handshake) must fail too, not hang.
+    this.armWatchdog();
     ws.onopen = () => this.armWatchdog();
     ws.onmessage = (ev) => this.handleData(ev.data);
     ws.onerror = () => undefined;
@@ -237,14 +264,15 @@ export class RoomSocket {
   }
 
   private handleData(data: unknown): void {
-    const frame = parseServerFrame(data);
+    const frame = this.dialect.parse(data);
     if (!frame) {
       console.warn('rooms: ignored an invalid frame from the server');
       return;
     }
-    if (frame.type === 'hello') {
+    const isReady = frame.type === this.dialect.readyType;
+    if (isReady) {
       this.ready = true;
-      this.setState({ status: 'connected', failures: 0, stoppedBy: null });
+      this.setState({ status: 'connected', failures: 0, stoppedBy: null, retryAt: null });
       this.startHeartbeat();
     } else if (frame.type === 'pong') {
       this.opts.timers.clearTimeout(this.watchdogTimer);
@@ -253,10 +281,10 @@ export class RoomSocket {
     this.dispatch(frame);
     // Listeners see `hello` first so they can resend what the server did not store; whatever is
     // still queued afterwards goes out now.
-    if (frame.type === 'hello') this.flushQueue();
+    if (isReady) this.flushQueue();
   }
 
-  private dispatch(frame: ServerFrame): void {
+  private dispatch(frame: In): void {
     const set = this.handlers.get(frame.type);
     if (!set) return;
     for (const handler of [...set]) {
@@ -279,16 +307,16 @@ export class RoomSocket {
     if (this.closedByUser) return;
     if (TERMINAL_CLOSE_CODES.has(code)) {
       this.queue = [];
-      this.setState({ status: 'offline', stoppedBy: code });
+      this.setState({ status: 'closed', stoppedBy: code, retryAt: null });
       return;
     }
     // A connection that worked and then dropped starts a fresh backoff sequence.
     const failures = wasReady ? 1 : this.state.failures + 1;
-    const delay =
-      code === TOO_MANY_CONNECTIONS
-        ? this.opts.tooManyDelayMs
-        : backoffDelay(failures, this.opts.random, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
-    this.setState({ status: this.isFallback(failures) ? 'http' : 'offline', failures });
+    let delay: number;
+    if (code === TOO_MANY_CONNECTIONS) delay = this.opts.tooManyDelayMs;
+    else if (wasReady && RECONNECT_AT_ONCE.has(code)) delay = 0;
+    else delay = backoffDelay(failures, this.opts.random, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+    this.setState({ status: 'reconnecting', failures, retryAt: this.opts.now() + delay });
     this.retryTimer = this.opts.timers.setTimeout(() => this.openSocket(), delay);
   }
 
@@ -303,7 +331,7 @@ export class RoomSocket {
     this.watchdogTimer = null;
     this.opts.timers.clearTimeout(this.heartbeatTimer);
     const tick = () => {
-      this.send({ type: 'ping' });
+      this.send(this.dialect.ping);
       // An unanswered earlier ping keeps its deadline; a fresh one starts the clock.
       if (this.watchdogTimer === null) this.armWatchdog();
       this.heartbeatTimer = this.opts.timers.setTimeout(tick, this.opts.heartbeatMs);
@@ -339,21 +367,32 @@ export class RoomSocket {
     this.retryTimer = this.heartbeatTimer = this.watchdogTimer = null;
   }
 
-  private isFallback(failures: number): boolean {
-    return failures >= this.opts.httpFallbackAfter;
-  }
-
   private setState(patch: Partial<SocketState>): void {
     const next = { ...this.state, ...patch };
     if (
       next.status === this.state.status &&
       next.failures === this.state.failures &&
-      next.stoppedBy === this.state.stoppedBy
+      next.stoppedBy === this.state.stoppedBy &&
+      next.retryAt === this.state.retryAt
     ) {
       return;
     }
     this.state = next;
     for (const listener of [...this.stateListeners]) listener();
+  }
+}
+
+/** A room's socket: resumes with `since`, ready at `hello`, carries chat sends. */
+export class RoomSocket extends ReconnectingSocket<ServerFrame, ClientFrame> {
+  constructor(options: SocketOptions) {
+    super(options, { parse: parseServerFrame, readyType: 'hello', ping: { type: 'ping' } });
+  }
+}
+
+/** The room list's socket (`/ws/lobby/`): ready at `lobby`, then `rooms.updated` frames. */
+export class LobbySocket extends ReconnectingSocket<LobbyServerFrame, LobbyClientFrame> {
+  constructor(options: SocketOptions) {
+    super(options, { parse: parseLobbyFrame, readyType: 'lobby', ping: { type: 'ping' } });
   }
 }
 

@@ -5,6 +5,9 @@ export interface Store<S, A> {
   subscribe(listener: () => void): () => void;
 }
 
+/** A store others may read and watch but not change. */
+export type ReadonlyStore<S> = Pick<Store<S, never>, 'getState' | 'subscribe'>;
+
 export function createStore<S, A>(reducer: (state: S, action: A) => S, initial: S): Store<S, A> {
   let state = initial;
   const listeners = new Set<() => void>();

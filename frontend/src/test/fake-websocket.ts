@@ -1,4 +1,4 @@
-import type { Changes, Message, Room, User } from '../lib/protocol';
+import type { Changes, Message, PresenceChange, PresenceFrame, Room, User, UserRef } from '../lib/protocol';
 import type { WebSocketLike } from '../lib/socket';
 
 /** Records every socket the client opens and lets a test play the server's part. */
@@ -100,6 +100,7 @@ export function helloFrame(overrides: Record<string, unknown> = {}) {
     you: me,
     online: [me],
     online_count: 1,
+    presence_version: 0,
     messages: [],
     has_more: false,
     resync: false,
@@ -116,4 +117,18 @@ export function live(type: 'message.new' | 'message.edited' | 'message.deleted',
 export function changes(overrides: Partial<Changes> = {}): Changes {
   const event = overrides.event ?? newestEvent(overrides.messages);
   return { room: room({ last_event: event, online_count: 2 }), event, messages: [], has_more: false, resync: false, ...overrides };
+}
+
+/** One user's presence change at `version`. */
+export function change(user: UserRef, version: number): PresenceChange {
+  return { id: user.id, display_name: user.display_name, avatar_url: user.avatar_url, version };
+}
+
+/** A `presence` frame (the new shape): the frame's version, the exact count, the changes. */
+export function presenceFrame(
+  version: number,
+  online_count: number,
+  { joined = [], left = [] }: { joined?: PresenceChange[]; left?: PresenceChange[] } = {},
+): PresenceFrame {
+  return { type: 'presence', version, online_count, joined, left };
 }

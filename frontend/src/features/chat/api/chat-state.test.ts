@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { changes, helloFrame, jun, me, message, room } from '@/test/fake-websocket';
-import type { HelloFrame } from '@/lib/protocol';
+import { change, changes, helloFrame, jun, me, message, presenceFrame, room } from '@/test/fake-websocket';
+import type { HelloFrame, PresenceFrame, PresenceSnapshot, UserRef } from '@/lib/protocol';
 
 import { chatReducer, hasGap, initialChatState, mergeIntoWindow, mergeMessages, resumeSince } from './chat-state';
 import type { ChatState } from './chat-state';
@@ -186,5 +186,147 @@ describe('chatReducer', () => {
     expect(s.typing).toHaveLength(1);
     s = chatReducer(s, { type: 'expireTyping', now: 1000 });
     expect(s.typing).toHaveLength(0);
+  });
+});
+
+describe('chatReducer: presence', () => {
+  const ara: UserRef = { id: 3, display_name: 'Ara', avatar_url: '' };
+  const bo: UserRef = { id: 4, display_name: 'Bo', avatar_url: '' };
+  const AT = '2026-11-23T10:00:00.000Z';
+  const start = (o: Record<string, unknown> = {}) =>
+    chatReducer(initialChatState(me), { type: 'hello', frame: hello({ online: [jun, me], online_count: 2, presence_version: 10, ...o }) });
+  const frame = (s: ChatState, f: PresenceFrame) => chatReducer(s, { type: 'presence', frame: f, at: AT });
+  const snapshot = (s: ChatState, snap: PresenceSnapshot, announce = true) =>
+    chatReducer(s, { type: 'presenceSnapshot', snapshot: snap, announce, at: AT });
+  const online = (s: ChatState) => s.online.map((u) => u.id);
+  const said = (s: ChatState) => s.notices.map((n) => `${n.event}:${n.user.display_name}`);
+
+  it('takes the list, count and version from hello', () => {
+    const s = start();
+    expect([online(s), s.onlineCount, s.presenceVersion]).toEqual([[2, 1], 2, 10]);
+  });
+
+  it('applies changes newer than hello: the newest arrival first, a notice for each, the count from the frame', () => {
+    let s = start();
+    s = frame(s, presenceFrame(12, 3, { joined: [change(ara, 11)], left: [change(jun, 12)] }));
+    expect(online(s)).toEqual([3, 1]);
+    expect(said(s)).toEqual(['join:Ara', 'leave:Jun']);
+    expect(s.onlineCount).toBe(3);
+    // The list holds no versions: only what a user ref is.
+    expect(s.online[0]).toEqual(ara);
+  });
+
+  it('ignores changes the hello already holds, yet takes the count of a newer frame', () => {
+    let s = start();
+    s = frame(s, presenceFrame(11, 2, { joined: [change(ara, 9)], left: [change(jun, 10)] }));
+    expect(online(s)).toEqual([2, 1]);
+    expect(s.notices).toEqual([]);
+    expect(s.onlineCount).toBe(2);
+  });
+
+  it('never undoes a newer change of a user with an older one, and an older frame leaves the count alone', () => {
+    let s = start();
+    s = frame(s, presenceFrame(14, 1, { left: [change(jun, 14)] }));
+    // A frame from another server process, overtaken on the way.
+    s = frame(s, presenceFrame(13, 2, { joined: [change(jun, 13)] }));
+    expect(online(s)).toEqual([1]);
+    expect(said(s)).toEqual(['leave:Jun']);
+    expect(s.onlineCount).toBe(1);
+    expect(s.presenceVersion).toBe(14);
+  });
+
+  it('applies one user’s changes once: a repeated frame adds nothing', () => {
+    let s = start();
+    const f = presenceFrame(11, 3, { joined: [change(ara, 11)] });
+    s = frame(frame(s, f), f);
+    expect(online(s)).toEqual([3, 2, 1]);
+    expect(said(s)).toEqual(['join:Ara']);
+  });
+
+  it('never announces yourself, and a leave only for someone listed', () => {
+    let s = start({ online: [me], online_count: 1 });
+    s = frame(s, presenceFrame(11, 2, { joined: [change(me, 11)], left: [change(bo, 11)] }));
+    expect(s.notices).toEqual([]);
+    expect(online(s)).toEqual([1]);
+    // Bo's leave was applied all the same: an older join for him is no news.
+    s = frame(s, presenceFrame(12, 2, { joined: [change(bo, 10)] }));
+    expect(online(s)).toEqual([1]);
+  });
+
+  it('announces no join for someone already listed (a leave and a return seen as one change)', () => {
+    let s = start();
+    s = frame(s, presenceFrame(11, 2, { joined: [change(jun, 11)] }));
+    expect(s.notices).toEqual([]);
+    expect(online(s)).toEqual([2, 1]);
+  });
+
+  it('ends the typing notice of someone who left', () => {
+    let s = start();
+    s = chatReducer(s, { type: 'typing', user: jun, until: 5000 });
+    s = frame(s, presenceFrame(11, 1, { left: [change(jun, 11)] }));
+    expect(s.typing).toEqual([]);
+  });
+
+  it('keeps the list bounded like the server’s, the count exact', () => {
+    const many = Array.from({ length: 100 }, (_, i) => ({ id: 100 + i, display_name: `U${i}`, avatar_url: '' }));
+    let s = start({ online: many, online_count: 150 });
+    s = frame(s, presenceFrame(11, 151, { joined: [change(ara, 11)] }));
+    expect(s.online).toHaveLength(100);
+    expect(s.online[0]?.id).toBe(3);
+    expect(s.onlineCount).toBe(151);
+  });
+
+  it('takes a reconnect’s hello whole, even at a lower version (the presence store restarted)', () => {
+    let s = start();
+    s = frame(s, presenceFrame(20, 3, { joined: [change(ara, 20)] }));
+    s = chatReducer(s, { type: 'hello', frame: hello({ online: [me], online_count: 1, presence_version: 2 }) });
+    expect([online(s), s.onlineCount, s.presenceVersion]).toEqual([[1], 1, 2]);
+    s = frame(s, presenceFrame(3, 2, { joined: [change(ara, 3)] }));
+    expect(online(s)).toEqual([3, 1]);
+  });
+
+  it('replaces the list with a newer snapshot and announces what changed since the previous one', () => {
+    let s = start();
+    s = snapshot(s, { online: [ara, me], online_count: 2, version: 15 });
+    expect([online(s), s.onlineCount, s.presenceVersion]).toEqual([[3, 1], 2, 15]);
+    expect(said(s)).toEqual(['join:Ara', 'leave:Jun']);
+    // Not newer: nothing changes.
+    const same = snapshot(s, { online: [me], online_count: 1, version: 15 });
+    expect(same).toBe(s);
+  });
+
+  it('does not announce the first snapshot of a run of polls, nor yourself', () => {
+    let s = start({ online: [jun], online_count: 1 });
+    s = snapshot(s, { online: [me], online_count: 1, version: 11 }, false);
+    expect(online(s)).toEqual([1]);
+    expect(s.notices).toEqual([]);
+    s = snapshot(s, { online: [ara], online_count: 1, version: 12 });
+    expect(said(s)).toEqual(['join:Ara']);
+  });
+
+  it('does not guess from lists cut short: no leave when the new one is, no join when the old one was', () => {
+    let s = start({ online: [jun, me], online_count: 2 });
+    // Jun missing from a list of 2 out of 3: maybe just beyond its end.
+    s = snapshot(s, { online: [ara, me], online_count: 3, version: 11 });
+    expect(said(s)).toEqual(['join:Ara']);
+    // Bo newly in view of a list that was cut short: maybe he only moved up. Ara missing from a
+    // complete list did leave.
+    s = snapshot(s, { online: [bo, me], online_count: 2, version: 12 });
+    expect(said(s)).toEqual(['join:Ara', 'leave:Ara']);
+    expect(online(s)).toEqual([4, 1]);
+  });
+
+  it('takes a room row’s unversioned online_count only until a versioned count was seen', () => {
+    let s = chatReducer(initialChatState(me), { type: 'changes', changes: changes() });
+    expect(s.onlineCount).toBe(2);
+    s = snapshot(s, { online: [me], online_count: 1, version: 5 });
+    s = chatReducer(s, { type: 'changes', changes: changes({ room: room({ online_count: 7 }) }) });
+    s = chatReducer(s, { type: 'roomUpdated', event: 1, room: room({ online_count: 8, last_event: 1 }) });
+    expect(s.onlineCount).toBe(1);
+  });
+
+  it('never shows yourself as typing', () => {
+    const s = chatReducer(initialChatState(me), { type: 'typing', user: me, until: 1000 });
+    expect(s.typing).toEqual([]);
   });
 });

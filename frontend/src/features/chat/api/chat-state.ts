@@ -1,4 +1,5 @@
-import type { Changes, HelloFrame, Message, Room, User, UserRef } from '@/lib/protocol';
+import { ONLINE_LIST_MAX } from '@/lib/protocol';
+import type { Changes, HelloFrame, Message, PresenceFrame, PresenceSnapshot, Room, User, UserRef } from '@/lib/protocol';
 
 /**
  * Everything one open room shows, as a pure reducer. Messages are keyed by their global `id`, so
@@ -6,6 +7,10 @@ import type { Changes, HelloFrame, Message, Room, User, UserRef } from '@/lib/pr
  * of two copies the one with the larger `event` wins. `head` is the room event up to which
  * everything is applied (docs/protocol.md, "Room events"); an own message waits in `pending`
  * under its `client_id` until the server's copy replaces it.
+ *
+ * Presence is numbered too, by its own version (docs/presence-protocol): the online list is
+ * replaced by a snapshot (`hello`, an HTTP poll's `presence`) and then changed by `presence`
+ * frames, each change applied only when newer than both the snapshot and that user's last change.
  */
 
 export interface SendFailure {
@@ -44,8 +49,15 @@ export interface ChatState {
   pending: PendingMessage[];
   notices: Notice[];
   hasMore: boolean;
+  /** Bounded like the server's list, most recently arrived first; may be shorter than `onlineCount`. */
   online: UserRef[];
   onlineCount: number;
+  /** The newest presence version seen (snapshot or frame); only a newer frame moves the count. Null before any. */
+  presenceVersion: number | null;
+  /** The version of the snapshot the online list was last replaced with: changes up to it are in it. */
+  presenceBase: number;
+  /** Per user id, the version of the last presence change applied to the list. */
+  presenceOf: Record<number, number>;
   typing: TypingEntry[];
   /** Set when REST says the room is gone (4404) or the session is (4401): the HTTP-mode twin of a close code. */
   endedBy: number | null;
@@ -67,7 +79,9 @@ export type ChatAction =
   /** A delete the server accepted (204, no body): its frame with the real event follows. */
   | { type: 'removed'; id: number }
   | { type: 'rejected'; clientId: string; error: SendFailure }
-  | { type: 'presence'; event: 'join' | 'leave'; user: UserRef; onlineCount: number; at: string }
+  | { type: 'presence'; frame: PresenceFrame; at: string }
+  /** An HTTP poll's snapshot; `announce` diffs it against the list held (not on the first of a run of polls). */
+  | { type: 'presenceSnapshot'; snapshot: PresenceSnapshot; announce: boolean; at: string }
   | { type: 'typing'; user: UserRef; until: number }
   | { type: 'expireTyping'; now: number }
   | { type: 'send'; pending: PendingMessage }
@@ -88,6 +102,9 @@ export function initialChatState(you: User): ChatState {
     hasMore: false,
     online: [],
     onlineCount: 0,
+    presenceVersion: null,
+    presenceBase: 0,
+    presenceOf: {},
     typing: [],
     endedBy: null,
     head: 0,
@@ -188,6 +205,114 @@ function synced(state: ChatState, a: Changes): ChatState {
   };
 }
 
+const userRef = (u: UserRef): UserRef => ({ id: u.id, display_name: u.display_name, avatar_url: u.avatar_url ?? '' });
+
+/** The state after replacing the online list with a snapshot taken at `version`. */
+function presenceSnapshot(state: ChatState, online: UserRef[], count: number, version: number): ChatState {
+  return {
+    ...state,
+    online: online.map(userRef),
+    onlineCount: count,
+    presenceVersion: version,
+    presenceBase: version,
+    // Every change up to `version` is in the snapshot; the base alone now decides what is news.
+    presenceOf: {},
+  };
+}
+
+function withNotices(state: ChatState, added: { event: Notice['event']; user: UserRef }[], at: string): Notice[] {
+  if (added.length === 0) return state.notices;
+  const afterId = newestMessageId(state);
+  const fresh = added.map(({ event, user }, i) => ({
+    key: `${event}-${user.id}-${at}-${state.notices.length + i}`,
+    event,
+    user,
+    at,
+    afterId,
+  }));
+  return [...state.notices, ...fresh].slice(-MAX_NOTICES);
+}
+
+/**
+ * A `presence` frame: each change newer than what the list holds for that user is applied, in
+ * version order; notices only for those, never for yourself, a join only for someone not listed
+ * (already here: nothing to tell) and a leave only for someone listed.
+ * The count comes only from a frame newer than every version seen.
+ */
+function applyPresence(state: ChatState, frame: PresenceFrame, at: string): ChatState {
+  const presenceOf = { ...state.presenceOf };
+  let online = state.online;
+  const gone = new Set<number>();
+  const added: { event: Notice['event']; user: UserRef }[] = [];
+  const changes = [
+    ...frame.joined.map((change) => ({ change, joined: true })),
+    ...frame.left.map((change) => ({ change, joined: false })),
+  ].sort((a, b) => a.change.version - b.change.version);
+  for (const { change, joined } of changes) {
+    if (change.version <= Math.max(state.presenceBase, presenceOf[change.id] ?? 0)) continue;
+    presenceOf[change.id] = change.version;
+    const user = userRef(change);
+    const listed = online.some((u) => u.id === user.id);
+    const others = listed ? online.filter((u) => u.id !== user.id) : online;
+    const mine = user.id === state.you.id;
+    if (joined) {
+      online = [user, ...others].slice(0, ONLINE_LIST_MAX);
+      gone.delete(user.id);
+      if (!mine && !listed) added.push({ event: 'join', user });
+    } else {
+      online = others;
+      gone.add(user.id);
+      if (listed && !mine) added.push({ event: 'leave', user });
+    }
+  }
+  const newest = state.presenceVersion === null || frame.version > state.presenceVersion;
+  return {
+    ...state,
+    online,
+    presenceOf,
+    onlineCount: newest ? frame.online_count : state.onlineCount,
+    presenceVersion: newest ? frame.version : state.presenceVersion,
+    notices: withNotices(state, added, at),
+    typing: gone.size ? state.typing.filter((t) => !gone.has(t.user.id)) : state.typing,
+  };
+}
+
+/**
+ * An HTTP poll's snapshot replaces the list when newer than anything seen. Notices come from
+ * diffing it with the list held (the previous snapshot), and only where a bounded list cannot
+ * mislead: someone missing from a list that is cut short may still be online beyond its end, and
+ * someone new in it may only have moved up into view.
+ */
+function applySnapshot(state: ChatState, snap: PresenceSnapshot, announce: boolean, at: string): ChatState {
+  if (state.presenceVersion !== null && snap.version <= state.presenceVersion) return state;
+  const next = presenceSnapshot(state, snap.online, snap.online_count, snap.version);
+  const before = new Set(state.online.map((u) => u.id));
+  const after = new Set(next.online.map((u) => u.id));
+  const left = state.online.filter((u) => !after.has(u.id));
+  const added: { event: Notice['event']; user: UserRef }[] = [];
+  if (announce) {
+    const wasComplete = state.onlineCount <= state.online.length;
+    const isComplete = next.onlineCount <= next.online.length;
+    const others = (u: UserRef) => u.id !== state.you.id;
+    if (wasComplete) for (const user of next.online.filter((u) => !before.has(u.id) && others(u))) added.push({ event: 'join', user });
+    if (isComplete) for (const user of left.filter(others)) added.push({ event: 'leave', user });
+  }
+  const gone = new Set(left.map((u) => u.id));
+  return {
+    ...next,
+    notices: withNotices(state, added, at),
+    typing: gone.size ? state.typing.filter((t) => !gone.has(t.user.id)) : state.typing,
+  };
+}
+
+/**
+ * A room row's `online_count` carries no presence version, so it may be older than what a frame
+ * said: it is used only until a versioned count (hello, frame, snapshot) has been seen.
+ */
+function unversionedCount(state: ChatState, room: Room): number {
+  return state.presenceVersion === null ? (room.online_count ?? state.onlineCount) : state.onlineCount;
+}
+
 function updatePending(state: ChatState, clientId: string, patch: Partial<PendingMessage>): ChatState {
   if (!state.pending.some((p) => p.clientId === clientId)) return state;
   return { ...state, pending: state.pending.map((p) => (p.clientId === clientId ? { ...p, ...patch } : p)) };
@@ -197,11 +322,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'hello': {
       const f = action.frame;
-      return { ...synced(state, f), you: f.you, online: f.online, onlineCount: f.online_count };
+      // A hello is a fresh snapshot, even at a lower version (the server's presence store restarted).
+      return { ...presenceSnapshot(synced(state, f), f.online, f.online_count, f.presence_version), you: f.you };
     }
     case 'changes': {
       const c = action.changes;
-      return { ...synced(state, c), onlineCount: c.room.online_count ?? state.onlineCount };
+      return { ...synced(state, c), onlineCount: unversionedCount(state, c.room) };
     }
     case 'message':
       return { ...settle(state, [action.message]), ...applied(state, action.event) };
@@ -210,7 +336,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         ...applied(state, action.event),
         room: action.room,
-        onlineCount: action.room.online_count ?? state.onlineCount,
+        onlineCount: unversionedCount(state, action.room),
       };
     case 'older':
       return { ...state, messages: mergeMessages(state.messages, action.messages), hasMore: action.hasMore };
@@ -232,24 +358,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'rejected':
       return updatePending(state, action.clientId, { status: 'failed', error: action.error });
-    case 'presence': {
-      const others = state.online.filter((u) => u.id !== action.user.id);
-      const notice: Notice = {
-        key: `${action.event}-${action.user.id}-${action.at}-${state.notices.length}`,
-        event: action.event,
-        user: action.user,
-        at: action.at,
-        afterId: newestMessageId(state),
-      };
-      return {
-        ...state,
-        online: action.event === 'join' ? [...others, action.user] : others,
-        onlineCount: action.onlineCount,
-        notices: [...state.notices, notice].slice(-MAX_NOTICES),
-        typing: action.event === 'leave' ? state.typing.filter((t) => t.user.id !== action.user.id) : state.typing,
-      };
-    }
+    case 'presence':
+      return applyPresence(state, action.frame, action.at);
+    case 'presenceSnapshot':
+      return applySnapshot(state, action.snapshot, action.announce, action.at);
     case 'typing':
+      // The HTTP poll's list may hold yourself; a typing notice never does.
+      if (action.user.id === state.you.id) return state;
       return {
         ...state,
         typing: [...state.typing.filter((t) => t.user.id !== action.user.id), { user: action.user, until: action.until }],

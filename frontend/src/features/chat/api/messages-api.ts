@@ -1,6 +1,6 @@
 import { ApiError } from '@/lib/api-client';
 import type { ApiClient } from '@/lib/api-client';
-import { isChanges } from '@/lib/protocol';
+import { parseChanges } from '@/lib/protocol';
 import type { Changes, Message } from '@/lib/protocol';
 
 export interface MessagePage {
@@ -14,15 +14,21 @@ export function createMessagesApi(api: ApiClient) {
   return {
     /**
      * What changed after room event `since` (the catch-up, also the HTTP fallback's poll), or
-     * without it the latest window; with the room itself either way.
+     * without it the latest window; with the room itself either way. With `connection` (the HTTP
+     * fallback's id for this tab and room) the call is also that connection's presence heartbeat.
      */
-    async changes(slug: string, since?: number): Promise<Changes> {
-      const answer = await api.get<unknown>(`${base(slug)}/changes/`, { since });
-      if (!isChanges(answer)) {
+    async changes(slug: string, since?: number, connection?: string): Promise<Changes> {
+      const answer = parseChanges(await api.get<unknown>(`${base(slug)}/changes/`, { since, connection }));
+      if (!answer) {
         throw new ApiError(200, 'invalid_response', 'The server sent an answer this client does not understand.');
       }
       return answer;
     },
+    /** The HTTP fallback's `typing` frame. */
+    typing: (slug: string) => api.post<void>(`${base(slug)}/typing/`),
+    /** Ends the HTTP fallback's connection at once instead of letting it expire. */
+    leave: (slug: string, connection: string) =>
+      api.del(`${base(slug)}/changes/?${new URLSearchParams({ connection }).toString()}`),
     /** Older history, newest first from the server; returned oldest first like everything else in the app. */
     async before(slug: string, id: number): Promise<MessagePage> {
       const page = await api.get<MessagePage>(`${base(slug)}/messages/`, { before: id });

@@ -3,23 +3,27 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '@/lib/api-client';
 import type { Changes, Message } from '@/lib/protocol';
 import { RoomSocket } from '@/lib/socket';
-import { FakeServer, changes, live, me, message, room } from '@/test/fake-websocket';
+import { FakeServer, change, changes, jun, live, me, message, presenceFrame, room } from '@/test/fake-websocket';
 
 import type { MessagesApi } from './messages-api';
 import { RoomSession } from './room-session';
 
 function fakeApi(overrides: Record<string, unknown> = {}) {
   const defaults = {
-    changes: vi.fn(async (_slug: string, _since?: number): Promise<Changes> => changes()),
+    changes: vi.fn(async (_slug: string, _since?: number, _connection?: string): Promise<Changes> => changes()),
     before: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
     send: vi.fn(async (_slug: string, body: string, clientId: string) => message(100, 1, { body, client_id: clientId, author: me })),
     edit: vi.fn(async (_slug: string, _id: number, _body: string): Promise<Message> => {
       throw new Error('not expected');
     }),
     remove: vi.fn(async (_slug: string, _id: number): Promise<void> => undefined),
+    typing: vi.fn(async (_slug: string): Promise<void> => undefined),
+    leave: vi.fn(async (_slug: string, _connection: string): Promise<void> => undefined),
   };
   return { ...defaults, ...overrides } as typeof defaults;
 }
+
+const CONN = 'tab-conn-1';
 
 function setup(api = fakeApi()) {
   const server = new FakeServer();
@@ -31,6 +35,7 @@ function setup(api = fakeApi()) {
     createSocket: (resumeSince) =>
       new RoomSocket({ url: 'ws://chat.test/ws/rooms/general/', WebSocketImpl: server.Impl, random: () => 1, resumeSince }),
     newClientId: () => `c${++ids}`,
+    connectionId: CONN,
   });
   session.start();
   return { server, session, api };
@@ -301,16 +306,26 @@ describe('RoomSession over the WebSocket', () => {
     await vi.waitFor(() => expect(session.state.room?.is_archived).toBe(true));
   });
 
-  it('adds join and leave notices and tracks who is online', () => {
+  it('adds join and leave notices and tracks who is online, by presence version', () => {
     const { server, session } = setup();
-    server.hello();
-    const jun = { id: 2, display_name: 'Jun', avatar_url: '' };
-    server.emit({ type: 'presence', event: 'join', user: jun, online_count: 2 });
+    server.hello({ presence_version: 40 });
+    server.emit(presenceFrame(41, 2, { joined: [change(jun, 41)] }));
     expect(session.state.onlineCount).toBe(2);
-    expect(session.state.online.map((u) => u.id)).toEqual([1, 2]);
-    server.emit({ type: 'presence', event: 'leave', user: jun, online_count: 1 });
+    expect(session.state.online.map((u) => u.id)).toEqual([2, 1]);
+    // Already held by the frame before: no second notice.
+    server.emit(presenceFrame(41, 2, { joined: [change(jun, 41)] }));
+    server.emit(presenceFrame(42, 1, { left: [change(jun, 42)] }));
     expect(session.state.notices.map((n) => n.event)).toEqual(['join', 'leave']);
     expect(session.state.online.map((u) => u.id)).toEqual([1]);
+  });
+
+  it('ignores presence frames of the old shape', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { server, session } = setup();
+    server.hello();
+    server.emit({ type: 'presence', event: 'join', user: jun, online_count: 2 });
+    expect(session.state.notices).toEqual([]);
+    expect(session.state.onlineCount).toBe(1);
   });
 
   it('sends typing at most once per 2 s', () => {
@@ -344,12 +359,12 @@ describe('RoomSession in HTTP mode', () => {
     });
     const { server, session } = setup(api);
     failThreeTimes(server);
-    expect(session.socket.getState().status).toBe('http');
-    await vi.waitFor(() => expect(session.state.ready).toBe(true));
+    await vi.waitFor(() => expect(session.connection.getState().status).toBe('http'));
+    expect(session.state.ready).toBe(true);
     expect(session.state.messages.map((m) => m.id)).toEqual([5]);
     expect(session.state.hasMore).toBe(true);
     expect(session.state.onlineCount).toBe(2);
-    expect(api.changes).toHaveBeenCalledWith('general');
+    expect(api.changes).toHaveBeenCalledWith('general', undefined, CONN);
 
     session.send('over http');
     await vi.waitFor(() => expect(session.state.pending).toEqual([]));
@@ -359,7 +374,7 @@ describe('RoomSession in HTTP mode', () => {
 
     const calls = api.changes.mock.calls.length;
     await vi.advanceTimersByTimeAsync(2000);
-    expect(api.changes.mock.calls.slice(calls)).toEqual([['general', 2]]);
+    expect(api.changes.mock.calls.slice(calls)).toEqual([['general', 2, CONN]]);
   });
 
   it('applies edits, deletes and the room from each poll', async () => {
@@ -380,7 +395,7 @@ describe('RoomSession in HTTP mode', () => {
     expect(session.state.head).toBe(5);
     expect(session.state.room?.is_archived).toBe(true);
     expect(session.state.onlineCount).toBe(4);
-    expect(api.changes).toHaveBeenLastCalledWith('general', 2);
+    expect(api.changes).toHaveBeenLastCalledWith('general', 2, CONN);
   });
 
   it('keeps a message pending while the server is unreachable and posts it on a later poll', async () => {
@@ -455,15 +470,262 @@ describe('RoomSession in HTTP mode', () => {
     expect(api.changes).toHaveBeenCalledTimes(1);
   });
 
-  it('stops polling once the WebSocket works again', async () => {
+  it('stops polling once the WebSocket works again, and ends the HTTP connection', async () => {
     const { server, session, api } = setup();
     failThreeTimes(server);
+    // The fourth attempt, after its backoff (2 s with this random draw).
     await vi.advanceTimersByTimeAsync(2000);
-    vi.runOnlyPendingTimers();
+    expect(server.sockets).toHaveLength(4);
+    expect(api.leave).not.toHaveBeenCalled();
     server.hello();
-    expect(session.socket.getState().status).toBe('connected');
+    expect(session.connection.getState().status).toBe('connected');
+    expect(api.leave).toHaveBeenCalledWith('general', CONN);
     const calls = api.changes.mock.calls.length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(api.changes.mock.calls.length).toBe(calls);
+  });
+
+  it('sends the same connection id on every poll and ends the HTTP connection when leaving the room', async () => {
+    const { server, session, api } = setup();
+    failThreeTimes(server);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(api.changes.mock.calls.length).toBeGreaterThanOrEqual(3);
+    expect(api.changes.mock.calls.every((call) => call[2] === CONN)).toBe(true);
+    session.stop();
+    expect(api.leave).toHaveBeenCalledTimes(1);
+    expect(api.leave).toHaveBeenCalledWith('general', CONN);
+  });
+
+  it('does not end an HTTP connection it never opened', () => {
+    const { server, session, api } = setup();
+    server.hello();
+    session.stop();
+    expect(api.leave).not.toHaveBeenCalled();
+  });
+
+  it('applies each poll’s presence snapshot by version, and announces changes from the second one on', async () => {
+    const ara = { id: 3, display_name: 'Ara', avatar_url: '' };
+    const answers = [
+      changes({ presence: { online: [me, ara], online_count: 2, version: 50 } }),
+      changes({ presence: { online: [jun, me, ara], online_count: 3, version: 52 } }),
+      // An older snapshot (another server process, a slow answer): ignored.
+      changes({ presence: { online: [me], online_count: 1, version: 51 } }),
+      changes({ presence: { online: [jun, me], online_count: 2, version: 53 } }),
+    ];
+    const api = fakeApi({ changes: vi.fn(async () => answers.shift() ?? changes({ presence: { online: [jun, me], online_count: 2, version: 53 } })) });
+    const { server, session } = setup(api);
+    failThreeTimes(server);
+    await vi.waitFor(() => expect(session.state.presenceVersion).toBe(50));
+    expect(session.state.online.map((u) => u.id)).toEqual([1, 3]);
+    expect(session.state.notices).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(session.state.online.map((u) => u.id)).toEqual([2, 1, 3]);
+    expect(session.state.onlineCount).toBe(3);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(session.state.onlineCount).toBe(3);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(session.state.notices.map((n) => `${n.event}:${n.user.display_name}`)).toEqual(['join:Jun', 'leave:Ara']);
+    expect(session.state.onlineCount).toBe(2);
+  });
+
+  it('shows the poll’s typing users for a while, never yourself', async () => {
+    let typing = [jun, me];
+    const api = fakeApi({ changes: vi.fn(async () => changes({ typing })) });
+    const { server, session } = setup(api);
+    failThreeTimes(server);
+    await vi.waitFor(() => expect(session.state.typing.map((t) => t.user.id)).toEqual([2]));
+    typing = [];
+    await vi.advanceTimersByTimeAsync(3000);
+    session.expireTyping();
+    expect(session.state.typing.map((t) => t.user.id)).toEqual([2]);
+    await vi.advanceTimersByTimeAsync(1000);
+    session.expireTyping();
+    expect(session.state.typing).toEqual([]);
+  });
+
+  it('sends typing with POST in HTTP mode, at most once per 2 s, and not while nothing answers', async () => {
+    let down = false;
+    const api = fakeApi({
+      changes: vi.fn(async () => {
+        if (down) throw new ApiError(0, 'network', 'down');
+        return changes();
+      }),
+    });
+    const { server, session } = setup(api);
+    failThreeTimes(server);
+    await vi.waitFor(() => expect(session.connection.getState().status).toBe('http'));
+    session.notifyTyping();
+    session.notifyTyping();
+    expect(api.typing).toHaveBeenCalledTimes(1);
+    expect(api.typing).toHaveBeenCalledWith('general');
+    expect(server.last.sent.filter((f) => f.type === 'typing')).toEqual([]);
+    down = true;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(session.connection.getState().status).toBe('offline');
+    session.notifyTyping();
+    expect(api.typing).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('RoomSession connection indicator', () => {
+  const status = (session: RoomSession) => session.connection.getState().status;
+
+  it('says Connecting first, then Connected', () => {
+    const { server, session } = setup();
+    expect(status(session)).toBe('connecting');
+    server.hello();
+    expect(session.connection.getState()).toEqual({ status: 'connected', retryAt: null, stoppedBy: null });
+  });
+
+  it('is Reconnecting with the time of the next try after a drop, and does not probe HTTP for one drop', async () => {
+    const { server, session, api } = setup();
+    server.hello();
+    server.drop();
+    // random = 1: the first retry waits the full 500 ms.
+    expect(session.connection.getState()).toEqual({ status: 'reconnecting', retryAt: Date.now() + 500, stoppedBy: null });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(api.changes).not.toHaveBeenCalled();
+    server.hello();
+    expect(status(session)).toBe('connected');
+  });
+
+  it('switches to HTTP mode only when the HTTP API answers while the socket keeps failing', async () => {
+    let answer: (c: Changes) => void = () => undefined;
+    const api = fakeApi({ changes: vi.fn(() => new Promise<Changes>((resolve) => (answer = resolve))) });
+    const { server, session } = setup(api);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    // The probe is out, unanswered: still reconnecting.
+    expect(api.changes).toHaveBeenCalledWith('general', undefined, CONN);
+    expect(status(session)).toBe('reconnecting');
+    answer(changes());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(status(session)).toBe('http');
+  });
+
+  it('is Offline while neither answers, keeps trying both, and comes back as soon as one does', async () => {
+    let down = true;
+    const api = fakeApi({
+      changes: vi.fn(async () => {
+        if (down) throw new ApiError(0, 'network', 'down');
+        return changes();
+      }),
+    });
+    const { server, session } = setup(api);
+    server.hello();
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(status(session)).toBe('offline');
+    expect(session.connection.getState().retryAt).toBe(Date.now() + 1000);
+    await vi.advanceTimersByTimeAsync(1000);
+    server.drop();
+    expect(status(session)).toBe('offline');
+    expect(api.changes).toHaveBeenCalledTimes(1);
+
+    // The server is back: the next poll answers while the socket waits out its 2 s backoff, and
+    // the socket tries at once instead of waiting.
+    down = false;
+    const sockets = server.sockets.length;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(api.changes).toHaveBeenCalledTimes(2);
+    expect(status(session)).toBe('http');
+    expect(server.sockets).toHaveLength(sockets + 1);
+    server.hello();
+    expect(status(session)).toBe('connected');
+  });
+
+  it('goes from Offline straight to Connected when the socket answers first', async () => {
+    const api = fakeApi({
+      changes: vi.fn(async () => {
+        throw new ApiError(0, 'network', 'down');
+      }),
+    });
+    const { server, session } = setup(api);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(status(session)).toBe('offline');
+    await vi.advanceTimersByTimeAsync(1000);
+    server.hello();
+    expect(status(session)).toBe('connected');
+  });
+
+  it('counts a refused poll (too many connections) as not answering', async () => {
+    const api = fakeApi({
+      changes: vi.fn(async () => {
+        throw new ApiError(429, 'too_many_connections', 'Too many connections.');
+      }),
+    });
+    const { server, session } = setup(api);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(status(session)).toBe('offline');
+  });
+
+  it('ignores a poll answered after the socket came back: the next outage starts from Reconnecting', async () => {
+    let answer: (c: Changes) => void = () => undefined;
+    const api = fakeApi({ changes: vi.fn(() => new Promise<Changes>((resolve) => (answer = resolve))) });
+    const { server, session } = setup(api);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(1000);
+    server.hello();
+    answer(changes());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(status(session)).toBe('connected');
+    server.drop();
+    expect(status(session)).toBe('reconnecting');
+  });
+
+  it('keeps sends waiting while nothing answers and posts them after the first answer, once', async () => {
+    let down = true;
+    const api = fakeApi({
+      changes: vi.fn(async () => {
+        if (down) throw new ApiError(0, 'network', 'down');
+        return changes();
+      }),
+      send: vi.fn(async (_slug: string, body: string, clientId: string) => own(100, 1, clientId, body)),
+    });
+    const { server, session } = setup(api);
+    server.hello();
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    session.send('while down');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(api.send).not.toHaveBeenCalled();
+    expect(session.state.pending).toMatchObject([{ clientId: 'c1', status: 'pending' }]);
+    down = false;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(api.send).toHaveBeenCalledTimes(1);
+    expect(api.send).toHaveBeenCalledWith('general', 'while down', 'c1');
+    expect(session.state.pending).toEqual([]);
+    // The socket the HTTP answer woke up must not send it again.
+    server.hello({ messages: [own(100, 1, 'c1', 'while down')] });
+    expect(server.last.sent).toEqual([]);
+  });
+
+  it('reconnects at once with since after 4408 (the server stopped hearing pings)', () => {
+    const { server, session } = setup();
+    server.hello({ messages: [message(1, 1)] });
+    server.drop(4408);
+    vi.advanceTimersByTime(0);
+    expect(server.sockets).toHaveLength(2);
+    expect(since(server)).toBe('1');
+    expect(session.connection.getState().status).toBe('reconnecting');
+  });
+
+  it('reports the close code that ended the socket for good', () => {
+    const { server, session } = setup();
+    server.drop(4403);
+    expect(session.connection.getState()).toEqual({ status: 'offline', retryAt: null, stoppedBy: 4403 });
   });
 });

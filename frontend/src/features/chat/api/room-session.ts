@@ -1,9 +1,11 @@
 import { ApiError } from '@/lib/api-client';
-import { newClientId } from '@/lib/ids';
-import type { Message, User } from '@/lib/protocol';
-import type { RoomSocket, SocketState } from '@/lib/socket';
+import { connectionState, sameConnectionState } from '@/lib/connection';
+import type { ConnectionState, ConnectionStatus, HttpHealth } from '@/lib/connection';
+import { newClientId, tabConnectionId } from '@/lib/ids';
+import type { Changes, Message, User } from '@/lib/protocol';
+import type { RoomSocket } from '@/lib/socket';
 import { createStore } from '@/lib/store';
-import type { Store } from '@/lib/store';
+import type { ReadonlyStore, Store } from '@/lib/store';
 
 import { chatReducer, hasGap, initialChatState, resumeSince } from './chat-state';
 import type { ChatAction, ChatState, SendFailure } from './chat-state';
@@ -13,9 +15,11 @@ import type { MessagesApi } from './messages-api';
  * One open room: joins the socket's frames, the REST API and the chat state. Everything the room
  * shows is numbered by room events; the state keeps `head`, the socket resumes with `?since=head`
  * and every gap (a live frame beyond `head + 1`, a pong ahead of it) is filled by one `changes`
- * call. While the socket reports `http` it sends with POST and polls `changes?since=head`; when
- * the socket is back, its `hello` and the resend of unacknowledged messages (same `client_id`)
- * make the switch seamless.
+ * call. Once the socket has failed twice in a row it polls `changes?since=head&connection=<id>`
+ * every 2 s: the poll is both the probe that tells "HTTP mode" (it answers) from "Offline" (it
+ * does not) and, while it answers, the transport: sends go by POST, presence and typing come
+ * with each answer. When the socket is back, its `hello` and the resend of unacknowledged
+ * messages (same `client_id`) make the switch seamless.
  */
 
 export interface RoomSessionOptions {
@@ -25,6 +29,10 @@ export interface RoomSessionOptions {
   /** Builds the socket; it receives the function that tells it the event to resume after. */
   createSocket: (resumeSince: () => number | null) => RoomSocket;
   pollMs?: number;
+  /** Failed WebSocket attempts in a row before the HTTP API is probed (the poll starts). */
+  httpProbeAfter?: number;
+  /** The HTTP fallback's connection id (`A-Za-z0-9_-`, 1–64), the same on every poll. */
+  connectionId?: string;
   typingThrottleMs?: number;
   typingShowMs?: number;
   now?: () => number;
@@ -42,9 +50,18 @@ const ENDING_STATUS: Record<number, number | undefined> = { 401: 4401, 404: 4404
 export class RoomSession {
   readonly store: Store<ChatState, ChatAction>;
   readonly socket: RoomSocket;
+  private readonly connectionStore: Store<ConnectionState, ConnectionState>;
   private readonly o: Required<Omit<RoomSessionOptions, 'createSocket'>>;
   private readonly offs: (() => void)[] = [];
   private pollTimer: unknown = null;
+  /** Bumped when a run of polls ends, so an answer that arrives after it says nothing about now. */
+  private pollRun = 0;
+  private polling = false;
+  private httpHealth: HttpHealth = 'unknown';
+  /** A poll carried the connection id since the socket last took over: the server lists us. */
+  private httpConnectionOpen = false;
+  /** This run of polls already brought a presence snapshot: the next one is diffed for notices. */
+  private snapshotSeen = false;
   private catchingUp: Promise<void> | null = null;
   private catchUpAgain = false;
   private readonly posting = new Set<string>();
@@ -55,6 +72,8 @@ export class RoomSession {
   constructor(options: RoomSessionOptions) {
     this.o = {
       pollMs: 2000,
+      httpProbeAfter: 2,
+      connectionId: tabConnectionId(options.slug),
       typingThrottleMs: 2000,
       typingShowMs: 3500,
       now: Date.now,
@@ -67,10 +86,23 @@ export class RoomSession {
     };
     this.store = createStore(chatReducer, initialChatState(options.me));
     this.socket = options.createSocket(() => resumeSince(this.store.getState()));
+    this.connectionStore = createStore<ConnectionState, ConnectionState>(
+      (held, next) => (sameConnectionState(held, next) ? held : next),
+      connectionState(this.socket.getState(), this.httpHealth),
+    );
   }
 
   get state(): ChatState {
     return this.store.getState();
+  }
+
+  /** What the status indicator shows: the socket, else whether the HTTP API answers. */
+  get connection(): ReadonlyStore<ConnectionState> {
+    return this.connectionStore;
+  }
+
+  private get status(): ConnectionStatus {
+    return this.connectionStore.getState().status;
   }
 
   start(): void {
@@ -89,9 +121,7 @@ export class RoomSession {
       s.on('message.edited', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
       s.on('message.deleted', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
       s.on('room.updated', (f) => this.applyEvent({ type: 'roomUpdated', event: f.event, room: f.room })),
-      s.on('presence', (f) =>
-        d({ type: 'presence', event: f.event, user: f.user, onlineCount: f.online_count, at: new Date(this.o.now()).toISOString() }),
-      ),
+      s.on('presence', (f) => d({ type: 'presence', frame: f, at: new Date(this.o.now()).toISOString() })),
       s.on('typing', (f) => d({ type: 'typing', user: f.user, until: this.o.now() + this.o.typingShowMs })),
       s.on('pong', (f) => {
         if (this.state.ready && f.last_event !== null && f.last_event > this.state.head) this.requestCatchUp();
@@ -99,7 +129,7 @@ export class RoomSession {
       s.on('error', (f) => {
         if (f.client_id) d({ type: 'rejected', clientId: f.client_id, error: failure(f.code, f.detail, f.retry_after) });
       }),
-      s.subscribe(() => this.onSocketState(s.getState())),
+      s.subscribe(() => this.onSocketState()),
     );
     s.connect();
   }
@@ -108,7 +138,14 @@ export class RoomSession {
     this.stopped = true;
     for (const off of this.offs.splice(0)) off();
     this.stopPolling();
+    if (this.state.endedBy === null) this.endHttpConnection();
     this.socket.close();
+  }
+
+  /** Tries every transport now, e.g. when the browser reports it is online again. */
+  retryNow(): void {
+    this.socket.reconnectNow();
+    if (this.pollTimer !== null) void this.pollOnce();
   }
 
   send(body: string): void {
@@ -136,7 +173,13 @@ export class RoomSession {
   notifyTyping(): void {
     const now = this.o.now();
     if (now - this.lastTypingSent < this.o.typingThrottleMs) return;
-    if (this.socket.send({ type: 'typing' }) === 'sent') this.lastTypingSent = now;
+    if (this.status === 'connected') {
+      if (this.socket.send({ type: 'typing' }) === 'sent') this.lastTypingSent = now;
+    } else if (this.status === 'http') {
+      this.lastTypingSent = now;
+      // Only meaningful now: a lost one is not worth a retry.
+      this.o.api.typing(this.o.slug).catch(() => undefined);
+    }
   }
 
   expireTyping(): void {
@@ -189,7 +232,7 @@ export class RoomSession {
   private deliver(clientId: string): void {
     const p = this.state.pending.find((x) => x.clientId === clientId);
     if (!p) return;
-    if (this.socket.getState().status === 'http') {
+    if (this.status === 'http') {
       void this.post(clientId);
     } else {
       this.socket.send({ type: 'send', body: p.body, client_id: clientId }, clientId);
@@ -223,39 +266,78 @@ export class RoomSession {
     } finally {
       this.posting.delete(clientId);
     }
-    // The socket may have come back while this POST was failing; no poll will retry it then.
-    if (this.socket.getState().status !== 'http' && !this.stopped) this.deliver(clientId);
+    // The socket may have come back (or HTTP stopped answering) while this POST was failing; no
+    // poll will retry it then, the socket's queue will.
+    if (this.status !== 'http' && !this.stopped) this.deliver(clientId);
   }
 
-  private onSocketState(state: SocketState): void {
-    if (state.status === 'http') this.startPolling();
-    else this.stopPolling();
+  private onSocketState(): void {
+    const socket = this.socket.getState();
+    if (socket.status === 'connected' || socket.status === 'closed') {
+      this.stopPolling();
+      if (socket.status === 'connected') this.endHttpConnection();
+    } else if (socket.status === 'reconnecting' && socket.failures >= this.o.httpProbeAfter) {
+      this.startPolling();
+    }
+    this.publishConnection();
+  }
+
+  private publishConnection(): void {
+    this.connectionStore.dispatch(connectionState(this.socket.getState(), this.httpHealth));
+  }
+
+  private setHttpHealth(health: HttpHealth): void {
+    const before = this.httpHealth;
+    if (health === before) return;
+    this.httpHealth = health;
+    this.publishConnection();
+    // The server answers again after nothing did: it is likely back, so the socket need not wait
+    // out its backoff (if WebSockets are what is blocked, this costs one attempt).
+    if (before === 'down' && health === 'ok') this.socket.reconnectNow();
   }
 
   private startPolling(): void {
     if (this.pollTimer !== null || this.stopped) return;
+    this.snapshotSeen = false;
     const tick = () => {
       void this.pollOnce();
     };
-    tick();
     this.pollTimer = this.o.timers.setInterval(tick, this.o.pollMs);
+    tick();
   }
 
   private stopPolling(): void {
     if (this.pollTimer === null) return;
     this.o.timers.clearInterval(this.pollTimer);
     this.pollTimer = null;
+    this.pollRun++;
+    this.httpHealth = 'unknown';
   }
 
-  /** One `changes` call per tick: the catch-up after `head`, or the window on the first load. */
+  /** Best effort: otherwise the server keeps listing us for HTTP_PRESENCE_TTL (10 s). */
+  private endHttpConnection(): void {
+    if (!this.httpConnectionOpen) return;
+    this.httpConnectionOpen = false;
+    this.o.api.leave(this.o.slug, this.o.connectionId).catch(() => undefined);
+  }
+
+  /**
+   * One `changes` call per tick (none while the last is unanswered): the catch-up after `head`,
+   * or the window on the first load. Its outcome is what the indicator says about HTTP.
+   */
   private async pollOnce(): Promise<void> {
+    if (this.polling || this.stopped) return;
+    this.polling = true;
+    const run = this.pollRun;
+    let answered = false;
     try {
       if (!this.state.ready) {
-        const changes = await this.o.api.changes(this.o.slug);
-        if (!this.stopped) this.store.dispatch({ type: 'changes', changes });
+        const changes = await this.fetchChanges();
+        if (!this.stopped) this.applyChanges(changes);
       } else {
         await this.catchUp();
       }
+      answered = true;
     } catch (err) {
       const ended = err instanceof ApiError ? ENDING_STATUS[err.status] : undefined;
       if (ended) {
@@ -263,10 +345,37 @@ export class RoomSession {
         this.stop();
         return;
       }
-      // Otherwise the next tick tries again; the status indicator already says we are not live.
+      // Otherwise the next tick tries again; meanwhile the indicator says nothing answers.
+    } finally {
+      this.polling = false;
     }
-    if (this.stopped) return;
+    if (this.stopped || run !== this.pollRun) return;
+    this.setHttpHealth(answered ? 'ok' : 'down');
+    if (!answered) return;
     for (const p of this.state.pending) if (p.status === 'pending') void this.post(p.clientId);
+  }
+
+  /** While polling, every `changes` call carries the connection id: it is the heartbeat too. */
+  private fetchChanges(since?: number): Promise<Changes> {
+    if (this.pollTimer === null) return this.o.api.changes(this.o.slug, since);
+    this.httpConnectionOpen = true;
+    return this.o.api.changes(this.o.slug, since, this.o.connectionId);
+  }
+
+  private applyChanges(changes: Changes): void {
+    const now = this.o.now();
+    this.store.dispatch({ type: 'changes', changes });
+    if (changes.presence) {
+      const polling = this.pollTimer !== null;
+      this.store.dispatch({
+        type: 'presenceSnapshot',
+        snapshot: changes.presence,
+        announce: polling && this.snapshotSeen,
+        at: new Date(now).toISOString(),
+      });
+      if (polling) this.snapshotSeen = true;
+    }
+    for (const user of changes.typing ?? []) this.store.dispatch({ type: 'typing', user, until: now + this.o.typingShowMs });
   }
 
   /** A catch-up nobody waits for: if it fails, the next pong or poll asks again. */
@@ -288,9 +397,9 @@ export class RoomSession {
         let rounds = 0;
         do {
           this.catchUpAgain = false;
-          const changes = await this.o.api.changes(this.o.slug, this.state.head);
+          const changes = await this.fetchChanges(this.state.head);
           if (this.stopped) return;
-          this.store.dispatch({ type: 'changes', changes });
+          this.applyChanges(changes);
         } while ((this.catchUpAgain || hasGap(this.state)) && !this.stopped && ++rounds < MAX_CATCH_UP_ROUNDS);
       } finally {
         this.catchingUp = null;

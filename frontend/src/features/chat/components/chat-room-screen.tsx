@@ -2,14 +2,14 @@ import { useCallback, useEffect, useState } from 'react';
 
 import { AppHeader } from '@/components/app-header';
 import { ApiError } from '@/lib/api-client';
+import { isLive } from '@/lib/connection';
 import { t } from '@/lib/i18n';
 import type { Message, User } from '@/lib/protocol';
 
 import type { MessagesApi } from '../api/messages-api';
 import type { RoomSession } from '../api/room-session';
-import { useChatState, useRoomSession } from '../hooks/use-room-session';
+import { useChatState, useConnectionState, useRoomSession } from '../hooks/use-room-session';
 import type { SocketFactory } from '../hooks/use-room-session';
-import { useSocketState } from '../hooks/use-socket-state';
 import { Composer } from './composer';
 import { MessageList } from './message-list';
 import { OnlinePanel } from './online-panel';
@@ -41,10 +41,12 @@ interface RoomProps {
 
 export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
   const state = useChatState(session);
-  const socket = useSocketState(session.socket);
+  const connection = useConnectionState(session);
   const [showOnline, setShowOnline] = useState(false);
+  // Presence and typing only move while something answers; otherwise they are the last known.
+  const live = isLive(connection.status);
 
-  const endedBy = socket.stoppedBy ?? state.endedBy;
+  const endedBy = connection.stoppedBy ?? state.endedBy;
   useEffect(() => {
     if (endedBy === 4401) onSignedOut(t('chat.signedOut'));
     else if (endedBy === 4404) onLeave(t('chat.notFound'));
@@ -88,19 +90,21 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
         }
         title={<span data-testid="room-title">{room?.name ?? '…'}</span>}
         subtitle={room?.description || undefined}
-        status={socket.status}
+        status={connection.status}
+        retryAt={connection.retryAt}
         actions={
           <button
             type="button"
-            className="button button--ghost chat__online-toggle"
+            className={`button button--ghost chat__online-toggle${live ? '' : ' chat__online-toggle--stale'}`}
             aria-expanded={showOnline}
             aria-controls="online-panel"
             aria-label={`${t('chat.onlineToggle')} (${state.onlineCount})`}
             onClick={() => setShowOnline((v) => !v)}
             data-testid="online-count"
             data-count={state.onlineCount}
+            data-stale={live ? 'false' : 'true'}
           >
-            <span className="dot dot--ok" aria-hidden="true" />
+            <span className={`dot${live ? ' dot--ok' : ''}`} aria-hidden="true" />
             {state.onlineCount}
           </button>
         }
@@ -112,7 +116,7 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
               {t('chat.forbidden')}
             </p>
           ) : null}
-          {socket.status === 'http' ? (
+          {connection.status === 'http' ? (
             <p className="banner banner--info chat__mode" data-testid="http-mode-banner">
               {t('status.httpHint')}
             </p>
@@ -131,6 +135,7 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
               onDelete={onDelete}
               onRetry={(id) => session.retry(id)}
               onDiscard={(id) => session.discard(id)}
+              waitingForConnection={!live}
             />
           ) : (
             <div className="chat__loading muted">{t('chat.loading')}</div>
@@ -143,7 +148,7 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
             onTyping={() => session.notifyTyping()}
           />
         </main>
-        <OnlinePanel online={state.online} count={state.onlineCount} youId={state.you.id} open={showOnline} />
+        <OnlinePanel online={state.online} count={state.onlineCount} youId={state.you.id} open={showOnline} stale={!live} />
       </div>
     </div>
   );

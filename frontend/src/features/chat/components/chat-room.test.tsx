@@ -1,22 +1,24 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ApiError } from '@/lib/api-client';
 import { RoomSocket } from '@/lib/socket';
-import { FakeServer, changes, jun, live, me, message, room } from '@/test/fake-websocket';
+import type { SocketOptions } from '@/lib/socket';
+import { FakeServer, change, changes, jun, live, me, message, presenceFrame, room } from '@/test/fake-websocket';
 
 import type { MessagesApi } from '../api/messages-api';
 import { RoomSession } from '../api/room-session';
 import { ChatRoom } from './chat-room-screen';
 
-function mount(api: Partial<MessagesApi> = {}) {
+function mount(api: Partial<MessagesApi> = {}, socketOptions: Partial<SocketOptions> = {}) {
   const server = new FakeServer();
   const session = new RoomSession({
     slug: 'general',
     me,
-    api: { changes: async () => changes(), ...api } as MessagesApi,
-    createSocket: (resumeSince) => new RoomSocket({ url: 'ws://x/ws/rooms/general/', WebSocketImpl: server.Impl, resumeSince }),
+    api: { changes: async () => changes(), typing: async () => undefined, leave: async () => undefined, ...api } as MessagesApi,
+    createSocket: (resumeSince) =>
+      new RoomSocket({ url: 'ws://x/ws/rooms/general/', WebSocketImpl: server.Impl, resumeSince, ...socketOptions }),
     newClientId: () => 'c1',
   });
   session.start();
@@ -26,6 +28,10 @@ function mount(api: Partial<MessagesApi> = {}) {
   return { server, session, onLeave, onSignedOut };
 }
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('ChatRoom', () => {
   it('shows the status, history, live messages, presence and typing', async () => {
     const { server } = mount();
@@ -34,9 +40,13 @@ describe('ChatRoom', () => {
     expect(screen.getByTestId('connection-status')).toHaveTextContent('Connected');
     expect(screen.getByText('first')).toBeInTheDocument();
 
-    act(() => server.emit({ type: 'presence', event: 'join', user: jun, online_count: 2 }));
+    act(() => server.emit(presenceFrame(1, 2, { joined: [change(jun, 1)] })));
     expect(screen.getByText('Jun joined')).toBeInTheDocument();
+    expect(screen.getByTestId('system-notice')).toHaveAttribute('data-event', 'join');
     expect(screen.getByTestId('online-count')).toHaveTextContent('2');
+    expect(screen.getByTestId('online-count')).toHaveAttribute('data-count', '2');
+    const names = screen.getAllByTestId('online-user').map((li) => li.querySelector('.online-panel__name')?.textContent);
+    expect(names).toEqual(['Jun', 'Mina (you)']);
 
     act(() => server.emit({ type: 'typing', user: jun }));
     expect(screen.getByTestId('typing-indicator')).toHaveTextContent('Jun is typing…');
@@ -155,5 +165,92 @@ describe('ChatRoom', () => {
     expect(screen.getByTestId('send-error')).toHaveAttribute('data-code', 'room_archived');
     expect(screen.queryByTestId('retry-send')).toBeNull();
     expect(screen.getByTestId('discard-send')).toBeInTheDocument();
+  });
+
+  it('shows what answers: Reconnecting with a countdown, Offline, HTTP mode, Connected; stale presence and waiting sends meanwhile', async () => {
+    vi.useFakeTimers();
+    let down = true;
+    const { server } = mount(
+      {
+        changes: async () => {
+          if (down) throw new ApiError(0, 'network', 'down');
+          return changes({ presence: { online: [me], online_count: 1, version: 9 } });
+        },
+        // An HTTP send that stays unanswered, to see its label.
+        send: () => new Promise<never>(() => undefined),
+      },
+      { random: () => 1, backoffBaseMs: 4000, backoffMaxMs: 60_000 },
+    );
+    const status = () => screen.getByTestId('connection-status');
+    const list = () => screen.getByTestId('online-list');
+    expect(status()).toHaveAttribute('data-state', 'connecting');
+    expect(list()).toHaveAttribute('data-stale', 'true');
+
+    act(() => server.hello({ online: [jun, me], online_count: 2 }));
+    expect(status()).toHaveAttribute('data-state', 'connected');
+    expect(status()).toHaveAttribute('data-status', 'connected');
+    expect(list()).toHaveAttribute('data-stale', 'false');
+    expect(screen.queryByTestId('online-stale')).toBeNull();
+
+    act(() => server.drop());
+    expect(status()).toHaveAttribute('data-state', 'reconnecting');
+    expect(status()).toHaveTextContent('Reconnecting…');
+    expect(screen.getByTestId('connection-retry')).toHaveAttribute('data-seconds', '4');
+    expect(screen.getByTestId('connection-retry')).toHaveTextContent('retry in 4 s');
+    await act(() => vi.advanceTimersByTimeAsync(1000));
+    expect(screen.getByTestId('connection-retry')).toHaveAttribute('data-seconds', '3');
+    expect(list()).toHaveAttribute('data-stale', 'true');
+    expect(screen.getByTestId('online-stale')).toHaveTextContent('Not live');
+    expect(screen.getByTestId('online-count')).toHaveAttribute('data-stale', 'true');
+
+    fireEvent.change(screen.getByTestId('composer-input'), { target: { value: 'hold on' } });
+    fireEvent.click(screen.getByTestId('send-button'));
+    const pending = () => screen.getByText('hold on').closest('[data-testid="message"]') as HTMLElement;
+    expect(pending()).toHaveAttribute('data-waiting', 'true');
+    expect(pending().querySelector('[data-testid="pending-state"]')).toHaveTextContent('Waiting for connection…');
+
+    // The retry fails too; the HTTP probe does not answer either.
+    await act(() => vi.advanceTimersByTimeAsync(3000));
+    await act(async () => server.drop());
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    expect(status()).toHaveAttribute('data-state', 'offline');
+    expect(status()).toHaveTextContent('Offline');
+    expect(screen.getByTestId('connection-retry')).toHaveAttribute('data-seconds', '8');
+    expect(screen.queryByTestId('http-mode-banner')).toBeNull();
+
+    // HTTP answers: HTTP mode, presence live again, the send on its way.
+    down = false;
+    await act(() => vi.advanceTimersByTimeAsync(2000));
+    expect(status()).toHaveAttribute('data-state', 'http');
+    expect(screen.queryByTestId('connection-retry')).toBeNull();
+    expect(screen.getByTestId('http-mode-banner')).toBeInTheDocument();
+    expect(list()).toHaveAttribute('data-stale', 'false');
+    expect(screen.getByTestId('online-count')).toHaveAttribute('data-count', '1');
+    expect(pending()).not.toHaveAttribute('data-waiting');
+    expect(pending().querySelector('[data-testid="pending-state"]')).toHaveAttribute('data-state', 'sending');
+
+    // The HTTP answer woke the socket up early.
+    act(() => server.hello());
+    expect(status()).toHaveAttribute('data-state', 'connected');
+    expect(screen.queryByTestId('http-mode-banner')).toBeNull();
+  });
+
+  it('says how many more are online than the list shows', () => {
+    const { server } = mount();
+    act(() => server.hello({ online: [jun, me], online_count: 5 }));
+    expect(screen.getByTestId('online-more')).toHaveAttribute('data-count', '3');
+    expect(screen.getByTestId('online-more')).toHaveTextContent('and 3 more');
+    act(() => server.emit(presenceFrame(1, 2)));
+    expect(screen.queryByTestId('online-more')).toBeNull();
+  });
+
+  it('shows a leave notice only for someone listed, and none for yourself', () => {
+    const { server } = mount();
+    act(() => server.hello({ online: [jun, me], online_count: 2, presence_version: 10 }));
+    const stranger = { id: 9, display_name: 'Zed', avatar_url: '' };
+    act(() => server.emit(presenceFrame(11, 1, { left: [change(jun, 11), change(stranger, 11)], joined: [change(me, 11)] })));
+    expect(screen.getAllByTestId('system-notice').map((n) => [n.getAttribute('data-event'), n.textContent?.startsWith('Jun left')])).toEqual([
+      ['leave', true],
+    ]);
   });
 });

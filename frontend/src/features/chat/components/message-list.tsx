@@ -17,6 +17,8 @@ interface Props {
   onDelete: (message: Message) => Promise<void>;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
+  /** No transport answers: a pending message is not on its way yet. */
+  waitingForConnection?: boolean;
 }
 
 const BOTTOM_SLACK_PX = 48;
@@ -24,7 +26,7 @@ const LOAD_OLDER_PX = 240;
 
 const dayFormat = new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric' });
 
-export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onDiscard }: Props) {
+export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, waitingForConnection = false }: Props) {
   const items = useMemo(() => buildTimeline(state), [state]);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -119,6 +121,7 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
             pending={item.pending}
             continued={item.continued}
             you={you}
+            waiting={waitingForConnection}
             onRetry={onRetry}
             onDiscard={onDiscard}
           />

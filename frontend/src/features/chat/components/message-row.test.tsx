@@ -95,6 +95,7 @@ describe('PendingRow', () => {
         you={me}
         continued={false}
         pending={{ clientId: 'c1', body: 'hi', createdAt: '', status: 'failed', error: { code: 'rate_limited', detail: '', retryAfter: 3 } }}
+        waiting={false}
         onRetry={onRetry}
         onDiscard={vi.fn()}
       />,
@@ -102,5 +103,18 @@ describe('PendingRow', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('You are sending too fast. Try again in 3 s.');
     await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
     expect(onRetry).toHaveBeenCalledWith('c1');
+  });
+
+  it('says a pending message waits for a connection while nothing answers, and is sending otherwise', () => {
+    const pending = { clientId: 'c1', body: 'hi', createdAt: '', status: 'pending' as const, error: null };
+    const { rerender } = render(<PendingRow you={me} continued={false} pending={pending} waiting onRetry={vi.fn()} onDiscard={vi.fn()} />);
+    expect(screen.getByTestId('pending-state')).toHaveAttribute('data-state', 'waiting');
+    expect(screen.getByTestId('pending-state')).toHaveTextContent('Waiting for connection…');
+    expect(screen.getByTestId('message')).toHaveAttribute('data-waiting', 'true');
+    expect(screen.getByTestId('message')).toHaveAttribute('data-pending', 'pending');
+    rerender(<PendingRow you={me} continued={false} pending={pending} waiting={false} onRetry={vi.fn()} onDiscard={vi.fn()} />);
+    expect(screen.getByTestId('pending-state')).toHaveAttribute('data-state', 'sending');
+    expect(screen.getByTestId('pending-state')).toHaveTextContent('Sending…');
+    expect(screen.getByTestId('message')).not.toHaveAttribute('data-waiting');
   });
 });

@@ -7,13 +7,26 @@ interface Props {
   count: number;
   youId: number;
   open: boolean;
+  /** Not live (neither socket nor HTTP answers): the list is the last one known. */
+  stale: boolean;
 }
 
-export function OnlinePanel({ online, count, youId, open }: Props) {
+export function OnlinePanel({ online, count, youId, open, stale }: Props) {
+  // The server lists a bounded number of users; the count is exact.
+  const more = count - online.length;
   return (
-    <aside className={`online-panel${open ? ' online-panel--open' : ''}`} id="online-panel" aria-label={t('chat.online', { count })}>
+    <aside
+      className={`online-panel${open ? ' online-panel--open' : ''}${stale ? ' online-panel--stale' : ''}`}
+      id="online-panel"
+      aria-label={t('chat.online', { count })}
+    >
       <h2 className="online-panel__title">{t('chat.online', { count })}</h2>
-      <ul className="online-panel__list" data-testid="online-list">
+      {stale ? (
+        <p className="online-panel__stale" data-testid="online-stale">
+          {t('chat.onlineStale')}
+        </p>
+      ) : null}
+      <ul className="online-panel__list" data-testid="online-list" data-stale={stale ? 'true' : 'false'}>
         {online.map((u) => (
           <li key={u.id} className="online-panel__user" data-testid="online-user">
             <Avatar user={u} size={28} />
@@ -24,6 +37,11 @@ export function OnlinePanel({ online, count, youId, open }: Props) {
           </li>
         ))}
       </ul>
+      {more > 0 ? (
+        <p className="online-panel__more muted" data-testid="online-more" data-count={more}>
+          {t('chat.onlineMore', { count: more })}
+        </p>
+      ) : null}
     </aside>
   );
 }

@@ -10,6 +10,8 @@ interface Props {
   pending: PendingMessage;
   continued: boolean;
   you: User;
+  /** Nothing answers (neither socket nor HTTP): it goes out when a connection is back. */
+  waiting: boolean;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
 }
@@ -24,14 +26,16 @@ function reason(p: PendingMessage): string {
   return e.retryAfter ? `${text} ${t('chat.retryIn', { seconds: e.retryAfter })}` : text;
 }
 
-export function PendingRow({ pending, continued, you, onRetry, onDiscard }: Props) {
+export function PendingRow({ pending, continued, you, waiting, onRetry, onDiscard }: Props) {
   const failed = pending.status === 'failed';
+  const delivery = waiting ? 'waiting' : 'sending';
   const retryable = !FINAL_ERRORS.has(pending.error?.code ?? '');
   return (
     <li
       className={`message message--own message--${failed ? 'failed' : 'pending'}${continued ? ' message--continued' : ''}`}
       data-testid="message"
       data-pending={pending.status}
+      data-waiting={!failed && waiting ? 'true' : undefined}
       data-own
     >
       <div className="message__gutter">
@@ -49,7 +53,11 @@ export function PendingRow({ pending, continued, you, onRetry, onDiscard }: Prop
         <div className="message__bubble" data-testid="message-body">
           <MessageBody text={pending.body} />
         </div>
-        {failed ? null : <span className="message__state">{t('chat.sending')}</span>}
+        {failed ? null : (
+          <span className={`message__state message__state--${delivery}`} data-testid="pending-state" data-state={delivery}>
+            {t(waiting ? 'chat.waiting' : 'chat.sending')}
+          </span>
+        )}
         {failed ? (
           <div className="message__failure" role="alert">
             <span data-testid="send-error" data-code={pending.error?.code}>

@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 
+import type { ConnectionState } from '@/lib/connection';
 import type { User } from '@/lib/protocol';
 import type { RoomSocket } from '@/lib/socket';
 
@@ -20,7 +21,7 @@ export function useRoomSession(slug: string, me: User, api: MessagesApi, createS
     const s = new RoomSession({ slug, me, api, createSocket: (resumeSince) => createSocket(slug, resumeSince) });
     s.start();
     setSession(s);
-    const reconnect = () => s.socket.reconnectNow();
+    const reconnect = () => s.retryNow();
     const onVisible = () => {
       if (document.visibilityState === 'visible') reconnect();
     };
@@ -41,4 +42,9 @@ export function useRoomSession(slug: string, me: User, api: MessagesApi, createS
 
 export function useChatState(session: RoomSession): ChatState {
   return useSyncExternalStore(session.store.subscribe, session.store.getState, session.store.getState);
+}
+
+/** The room's connection indicator state, re-rendering only when it changes. */
+export function useConnectionState(session: RoomSession): ConnectionState {
+  return useSyncExternalStore(session.connection.subscribe, session.connection.getState, session.connection.getState);
 }

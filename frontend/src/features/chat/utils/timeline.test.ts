@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { changes, me, message } from '@/test/fake-websocket';
+import { change, changes, me, message, presenceFrame } from '@/test/fake-websocket';
 
 import { chatReducer, initialChatState } from '../api/chat-state';
 import { buildTimeline } from './timeline';
@@ -9,7 +9,8 @@ describe('buildTimeline', () => {
   it('places notices after the message that was newest when they happened, pending last', () => {
     let s = initialChatState(me);
     s = chatReducer(s, { type: 'message', event: 1, message: message(1, 1) });
-    s = chatReducer(s, { type: 'presence', event: 'join', user: { id: 5, display_name: 'Ara', avatar_url: '' }, onlineCount: 2, at: message(1, 1).created_at });
+    const ara = { id: 5, display_name: 'Ara', avatar_url: '' };
+    s = chatReducer(s, { type: 'presence', frame: presenceFrame(1, 2, { joined: [change(ara, 1)] }), at: message(1, 1).created_at });
     s = chatReducer(s, { type: 'message', event: 2, message: message(2, 2) });
     s = chatReducer(s, { type: 'send', pending: { clientId: 'c9', body: 'x', createdAt: '', status: 'pending', error: null } });
     expect(buildTimeline(s).filter((i) => i.kind !== 'day').map((i) => i.kind)).toEqual(['message', 'notice', 'message', 'pending']);

@@ -1,6 +1,7 @@
 import { AppHeader } from '@/components/app-header';
 import { t } from '@/lib/i18n';
 import type { Room, User } from '@/lib/protocol';
+import type { LobbySocket } from '@/lib/socket';
 import { formatAgo, formatFull } from '@/utils/format';
 
 import type { RoomsApi } from '../api/rooms-api';
@@ -11,20 +12,22 @@ import './room-list.css';
 interface Props {
   user: User;
   roomsApi: RoomsApi;
+  createLobbySocket: () => LobbySocket;
   onOpen: (slug: string) => void;
   onSignOut: () => void;
   onUnauthorized: () => void;
   notice?: string | null;
 }
 
-export function RoomListScreen({ user, roomsApi, onOpen, onSignOut, onUnauthorized, notice }: Props) {
-  const { rooms, status, failed } = useRoomList(roomsApi, onUnauthorized);
+export function RoomListScreen({ user, roomsApi, createLobbySocket, onOpen, onSignOut, onUnauthorized, notice }: Props) {
+  const { rooms, connection, failed } = useRoomList(roomsApi, createLobbySocket, onUnauthorized);
 
   return (
     <div className="screen">
       <AppHeader
         title={t('rooms.title')}
-        status={status}
+        status={connection.status}
+        retryAt={connection.retryAt}
         actions={
           <>
             <span className="app-header__user" data-testid="current-user">

@@ -1,61 +1,58 @@
 import { useEffect, useState } from 'react';
 
-import { ApiError } from '@/lib/api-client';
+import type { ConnectionState } from '@/lib/connection';
 import type { Room } from '@/lib/protocol';
-import type { ConnectionStatus } from '@/lib/socket';
+import type { LobbySocket } from '@/lib/socket';
 
+import { LobbySession } from '../api/lobby-session';
 import type { RoomsApi } from '../api/rooms-api';
 
 export interface RoomListState {
   rooms: Room[] | null;
-  status: ConnectionStatus;
+  connection: ConnectionState;
+  /** Neither the lobby socket nor the list API answers. */
   failed: boolean;
 }
 
 /**
- * Polls the room list while the page is visible: online counts change all the time and the list
- * is cheap; a hidden tab stops asking and refreshes as soon as it is shown again.
+ * The room list, live from the lobby socket (polling GET /api/rooms/ only while that cannot
+ * connect). The session is created inside the effect: a closed socket cannot be reopened and
+ * React may run effects twice in development.
  */
-export function useRoomList(roomsApi: RoomsApi, onUnauthorized: () => void, intervalMs = 3000): RoomListState {
-  const [state, setState] = useState<RoomListState>({ rooms: null, status: 'connecting', failed: false });
+export function useRoomList(
+  roomsApi: RoomsApi,
+  createLobbySocket: () => LobbySocket,
+  onUnauthorized: () => void,
+  pollMs = 3000,
+): RoomListState {
+  const [state, setState] = useState<RoomListState>({
+    rooms: null,
+    connection: { status: 'connecting', retryAt: null, stoppedBy: null },
+    failed: false,
+  });
 
   useEffect(() => {
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let inFlight = false;
-
-    const poll = async () => {
-      clearTimeout(timer);
-      if (inFlight) return;
-      inFlight = true;
-      try {
-        const rooms = await roomsApi.list();
-        if (!cancelled) setState({ rooms, status: 'connected', failed: false });
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 401) {
-          if (!cancelled) onUnauthorized();
-          return;
-        }
-        if (!cancelled) setState((s) => ({ ...s, status: 'offline', failed: true }));
-      } finally {
-        inFlight = false;
-      }
-      if (!cancelled && document.visibilityState !== 'hidden') timer = setTimeout(poll, intervalMs);
+    const session = new LobbySession({ socket: createLobbySocket(), api: roomsApi, onUnauthorized, pollMs });
+    const publish = () => {
+      const { rooms, connection } = session.state;
+      setState({ rooms, connection, failed: connection.status === 'offline' });
     };
-
-    const onVisibility = () => {
-      if (document.visibilityState === 'visible') void poll();
-      else clearTimeout(timer);
+    const offState = session.changes.subscribe(publish);
+    session.start();
+    publish();
+    const retry = () => session.retryNow();
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') retry();
     };
-
-    void poll();
-    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('online', retry);
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
-      cancelled = true;
-      clearTimeout(timer);
-      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('online', retry);
+      document.removeEventListener('visibilitychange', onVisible);
+      offState();
+      session.stop();
     };
-  }, [roomsApi, onUnauthorized, intervalMs]);
+  }, [roomsApi, createLobbySocket, onUnauthorized, pollMs]);
 
   return state;
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import { createApiClient } from '@/lib/api-client';
+import { changes, jun, me } from '@/test/fake-websocket';
+
+import { createMessagesApi } from './messages-api';
+
+function fakeServer(answer: (method: string, url: string) => Response) {
+  const fetchMock = vi.fn(async (url: string, init?: RequestInit) =>
+    url.endsWith('/api/auth/csrf/') ? Response.json({ csrf_token: 'tok' }) : answer(init?.method ?? 'GET', url),
+  );
+  const api = createMessagesApi(createApiClient('http://x', fetchMock as unknown as typeof fetch));
+  const requests = () =>
+    fetchMock.mock.calls
+      .filter(([url]) => !url.endsWith('/csrf/'))
+      .map(([url, init]) => ({ method: init?.method, url, csrf: (init?.headers as Record<string, string>)['X-CSRFToken'] }));
+  return { api, requests };
+}
+
+describe('messages api: the HTTP fallback', () => {
+  it('polls changes with since and the connection id, and reads presence and typing from the answer', async () => {
+    const presence = { online: [jun, me], online_count: 3, version: 812 };
+    const { api, requests } = fakeServer(() => Response.json({ ...changes(), presence, typing: [jun] }));
+    const answer = await api.changes('general', 7, 'tab-1');
+    expect(requests()).toEqual([{ method: 'GET', url: 'http://x/api/rooms/general/changes/?since=7&connection=tab-1', csrf: undefined }]);
+    expect(answer.presence).toEqual(presence);
+    expect(answer.typing).toEqual([jun]);
+  });
+
+  it('leaves out what it was not given, and drops a malformed presence rather than the answer', async () => {
+    const { api, requests } = fakeServer(() => Response.json({ ...changes(), presence: { online: 'x' }, typing: [{ id: 'x' }, jun] }));
+    const answer = await api.changes('general');
+    expect(requests()[0]?.url).toBe('http://x/api/rooms/general/changes/');
+    expect(answer.presence).toBeUndefined();
+    expect(answer.typing).toEqual([jun]);
+  });
+
+  it('posts typing and deletes the connection with the CSRF token', async () => {
+    const { api, requests } = fakeServer(() => new Response(null, { status: 204 }));
+    await api.typing('general');
+    await api.leave('general', 'tab-1');
+    expect(requests()).toEqual([
+      { method: 'POST', url: 'http://x/api/rooms/general/typing/', csrf: 'tok' },
+      { method: 'DELETE', url: 'http://x/api/rooms/general/changes/?connection=tab-1', csrf: 'tok' },
+    ]);
+  });
+});
