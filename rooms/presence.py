@@ -69,7 +69,8 @@ class PresenceStore(Protocol):
     async def close(self, room_id, user_id, connection_id, *, grace) -> bool:
         """True when it was the user's last connection in the room: sweep after `grace`."""
 
-    async def sweep(self, room_id) -> Departed: ...
+    async def sweep(self, room_ids: list[int]) -> dict[int, Departed]:
+        """The rooms' users whose presence ended, removed: only rooms with departures."""
 
     async def status(self, room_id) -> tuple[int, int]:
         """(count, version)"""
@@ -180,13 +181,23 @@ return 1
 """
 )
 
-_SWEEP = (
-    _NOW
-    + """
-local gone, gone_version = sweep()
-return {gone, gone_version}
+# KEYS: room, version, room, version… Returns {index of the room, gone, version, …} for the
+# rooms with departures.
+_SWEEP = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local out = {}
+for i = 1, #KEYS, 2 do
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', now)
+  if #gone > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+    table.insert(out, (i + 1) / 2)
+    table.insert(out, gone)
+    table.insert(out, redis.call('INCR', KEYS[i + 1]))
+  end
+end
+return out
 """
-)
 
 _STATUS = (
     _NOW
@@ -282,9 +293,13 @@ class RedisPresence:
     def close_blocking(self, room_id, user_id, connection_id, *, grace) -> bool:
         return self._redis.run(*self._close_call(room_id, user_id, connection_id, grace)) == 1
 
-    async def sweep(self, room_id) -> Departed:
-        gone, version = await self._redis.arun("sweep", _room_keys(room_id), [])
-        return Departed(_ints(gone), version)
+    async def sweep(self, room_ids: list[int]) -> dict[int, Departed]:
+        keys = [key for room_id in room_ids for key in _room_keys(room_id)]
+        answer = await self._redis.arun("sweep", keys, [])
+        return {
+            room_ids[int(answer[i]) - 1]: Departed(_ints(answer[i + 1]), int(answer[i + 2]))
+            for i in range(0, len(answer), 3)
+        }
 
     async def status(self, room_id) -> tuple[int, int]:
         count, version = await self._redis.arun("status", _room_keys(room_id), [])
@@ -395,9 +410,14 @@ class MemoryPresence:
     async def close(self, room_id, user_id, connection_id, *, grace) -> bool:
         return self.close_blocking(room_id, user_id, connection_id, grace=grace)
 
-    async def sweep(self, room_id) -> Departed:
+    async def sweep(self, room_ids: list[int]) -> dict[int, Departed]:
+        now, found = time.monotonic(), {}
         with self._lock:
-            return self._room(room_id).sweep(time.monotonic())
+            for room_id in room_ids:
+                departed = self._room(room_id).sweep(now)
+                if departed.user_ids:
+                    found[room_id] = departed
+        return found
 
     async def status(self, room_id) -> tuple[int, int]:
         with self._lock:

@@ -84,16 +84,13 @@ def _users_by_id(user_ids) -> dict[int, dict]:
 
 
 class RoomFeed:
-    """One room's presence in one process."""
+    """One room's presence frames from one process: changes collected, one frame per interval."""
 
     def __init__(self, room_id: int) -> None:
         self.room_id = room_id
         self.pending: list[Change] = []
         self.flush_task: asyncio.Task | None = None
         self.interval = _conf("PRESENCE_INTERVAL")
-        self.local_sockets = 0
-        self.sweep_task: asyncio.Task | None = None
-        self.sweep_until = 0.0  # loop time: keep sweeping this long after the last socket left
 
     def note(self, changes: list[Change]) -> None:
         if not changes:
@@ -116,35 +113,48 @@ class RoomFeed:
         self.interval = max(_conf("PRESENCE_INTERVAL"), count / _conf("PRESENCE_FRAME_RATE"))
         await realtime.apublish_to_room(self.room_id, presence_frame(changes, users, count=count, version=version))
 
-    def socket_came(self) -> None:
-        self.local_sockets += 1
-        if self.sweep_task is None:
-            self.sweep_task = asyncio.ensure_future(self._sweep_while_needed())
 
-    def socket_went(self) -> None:
-        self.local_sockets -= 1
-        if self.local_sockets == 0:
-            loop = asyncio.get_running_loop()
-            self.sweep_until = loop.time() + _conf("PRESENCE_GRACE") + 2 * SWEEP_EVERY
+class _Sweeper:
+    """Finds departures in every room this process holds sockets in, and in each for a grace
+    period after its last socket here closed: one store call every SWEEP_EVERY for all of them."""
 
-    async def sweep_now(self) -> None:
-        departed = await _best_effort(get_presence().sweep, self.room_id)
-        if departed is not None:
-            self.note(_departures(departed))
+    def __init__(self) -> None:
+        self.sockets: dict[int, int] = {}  # room id -> local sockets
+        self.lingering: dict[int, float] = {}  # room id -> loop time to stop sweeping it
+        self.task: asyncio.Task | None = None
 
-    async def _sweep_while_needed(self) -> None:
+    def socket_came(self, room_id: int) -> None:
+        self.sockets[room_id] = self.sockets.get(room_id, 0) + 1
+        self.lingering.pop(room_id, None)
+        if self.task is None:
+            self.task = asyncio.ensure_future(self._run())
+
+    def socket_went(self, room_id: int) -> None:
+        left = self.sockets.get(room_id, 0) - 1
+        if left > 0:
+            self.sockets[room_id] = left
+            return
+        self.sockets.pop(room_id, None)
+        loop = asyncio.get_running_loop()
+        self.lingering[room_id] = loop.time() + _conf("PRESENCE_GRACE") + 2 * SWEEP_EVERY
+
+    async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            while self.local_sockets > 0 or loop.time() < self.sweep_until:
+            while self.sockets or self.lingering:
                 await asyncio.sleep(SWEEP_EVERY)
-                await self.sweep_now()
+                now = loop.time()
+                self.lingering = {room: until for room, until in self.lingering.items() if until > now}
+                rooms = sorted({*self.sockets, *self.lingering})
+                if rooms:
+                    await sweep(rooms)
         finally:
-            self.sweep_task = None
-            _forget_if_idle(self)
+            self.task = None
 
 
-# One feed per room and event loop (tests run each case on a loop of its own).
+# Per event loop (tests run each case on a loop of its own): each room's feed, and the sweeper.
 _feeds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_sweepers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _feed(room_id: int) -> RoomFeed:
@@ -155,10 +165,14 @@ def _feed(room_id: int) -> RoomFeed:
     return feed
 
 
-def _forget_if_idle(feed: RoomFeed) -> None:
-    per_loop = _feeds.get(asyncio.get_running_loop(), {})
-    if feed.local_sockets == 0 and feed.sweep_task is None and per_loop.get(feed.room_id) is feed:
-        del per_loop[feed.room_id]
+def _sweeper() -> _Sweeper:
+    return _sweepers.setdefault(asyncio.get_running_loop(), _Sweeper())
+
+
+async def sweep(room_ids: list[int]) -> None:
+    found = await _best_effort(get_presence().sweep, room_ids)
+    for room_id, departed in (found or {}).items():
+        _feed(room_id).note(_departures(departed))
 
 
 async def _best_effort(operation, *args, **kwargs):
@@ -185,10 +199,9 @@ async def socket_opened(room_id: int, user, socket_id: str) -> Opened | None:
         limit=_conf("ONLINE_LIST_MAX"),
     )
     if opened is None or not opened.refused:
-        feed = _feed(room_id)
-        feed.socket_came()  # socket_closed() follows, whether or not the store answered
+        _sweeper().socket_came(room_id)  # socket_closed() follows, whether or not the store answered
         if opened is not None:
-            feed.note(_changes(user, opened))
+            _feed(room_id).note(_changes(user, opened))
     return opened
 
 
@@ -202,12 +215,11 @@ async def socket_alive(room_id: int, user, socket_id: str) -> None:
 
 
 async def socket_closed(room_id: int, user, socket_id: str) -> None:
-    feed = _feed(room_id)
-    feed.socket_went()
+    _sweeper().socket_went(room_id)
     grace = _conf("PRESENCE_GRACE")
     if await _best_effort(get_presence().close, room_id, user.pk, socket_id, grace=grace):
         # The user's last connection here: their departure is due when the grace runs out.
-        asyncio.get_running_loop().call_later(grace + 0.05, lambda: asyncio.ensure_future(feed.sweep_now()))
+        asyncio.get_running_loop().call_later(grace + 0.05, lambda: asyncio.ensure_future(sweep([room_id])))
 
 
 async def socket_typing(room_id: int, user, socket_id: str) -> None:

@@ -60,11 +60,11 @@ async def test_a_user_who_closes_stays_present_for_the_grace_and_then_departs_on
     joined = await open_(store, 1, 10, "a")
     assert await store.close(1, 10, "a", grace=0.4) is True
     assert await store.status(1) == (1, joined.joined_version)  # within grace: still counted
-    assert (await store.sweep(1)).user_ids == []
+    assert await store.sweep([1]) == {}
     await asyncio.sleep(0.5)
-    departed = await store.sweep(1)
+    departed = (await store.sweep([1]))[1]
     assert departed.user_ids == [10] and departed.version > joined.joined_version
-    assert (await store.sweep(1)).user_ids == []  # announced by one sweep only
+    assert await store.sweep([1]) == {}  # announced by one sweep only
     assert await store.status(1) == (0, departed.version)
 
 
@@ -74,7 +74,7 @@ async def test_coming_back_within_the_grace_announces_nothing(store):
     back = await open_(store, 1, 10, "b")
     assert back.joined_version is None
     await asyncio.sleep(0.5)
-    assert (await store.sweep(1)).user_ids == []
+    assert await store.sweep([1]) == {}
     assert (await store.status(1))[0] == 1
 
 
@@ -100,7 +100,7 @@ async def test_connections_that_stop_beating_expire_and_are_swept_by_any_later_o
 async def test_a_heartbeat_brings_back_a_user_the_store_lost(store):
     await open_(store, 1, 10, "a", ttl=0.2)
     await asyncio.sleep(0.3)
-    await store.sweep(1)  # gone, as after a Redis restart
+    await store.sweep([1])  # gone, as after a Redis restart
     refreshed = await store.alive(1, 10, "a", ttl=TTL)
     assert refreshed.joined_version is not None
     assert (await store.status(1)) == (1, refreshed.joined_version)
@@ -118,7 +118,7 @@ async def test_the_blocking_twins_are_the_same_operations(store):
     opened = store.open_blocking(1, 10, "http:x", ttl=TTL, cap=CAP, limit=LIMIT)
     assert opened.joined_version == 1
     assert store.close_blocking(1, 10, "http:x", grace=0) is True
-    assert (await store.sweep(1)).user_ids == [10]
+    assert (await store.sweep([1]))[1].user_ids == [10]
 
 
 async def test_redis_scripts_reload_after_redis_forgets_them(redis_url):
@@ -128,3 +128,15 @@ async def test_redis_scripts_reload_after_redis_forgets_them(redis_url):
     assert (await open_(store, 7, 1, "b")).joined_version is None
     redis.Redis.from_url(redis_url).script_flush()
     assert store.online_counts([7]) == {7: 1}
+
+
+async def test_one_sweep_covers_many_rooms_and_names_only_those_with_departures(store):
+    await open_(store, 1, 10, "a", ttl=0.2)
+    await open_(store, 2, 11, "b")
+    await open_(store, 3, 12, "c", ttl=0.2)
+    await open_(store, 3, 13, "d", ttl=0.2)
+    await asyncio.sleep(0.3)
+    found = await store.sweep([1, 2, 3, 4])
+    assert sorted(found) == [1, 3]
+    assert found[1].user_ids == [10] and sorted(found[3].user_ids) == [12, 13]
+    assert found[1].version == 2 and found[3].version == 3  # each room's own version
