@@ -19,6 +19,9 @@ import psutil
 import websockets
 from websockets.exceptions import ConnectionClosed
 
+# The browser app's ping period (frontend/src/lib/socket.ts).
+APP_PING_SECONDS = 25.0
+
 # A typical chat line; the baseline carries the same bytes after its message key.
 PAD = "the quick brown fox jumps over the lazy dog, then sits down for tea"
 # Daphne drops a handshake the application has not accepted within 5 s; more sockets
@@ -153,6 +156,8 @@ class Population:
         self.failures: dict = {}  # per attempt, by error
         self.closed_unexpectedly = 0
         self._counter = 0
+        self.heartbeat: asyncio.Task | None = None
+        self.presence_frames = 0  # heard by all members: what filling the rooms cost in frames
 
     # --- connecting ---
 
@@ -184,6 +189,8 @@ class Population:
                 self.rooms[room].append(member)
 
         await asyncio.gather(*(one(i) for i in range(total)))
+        if self.kind == "rooms" and self.heartbeat is None:
+            self.heartbeat = asyncio.create_task(self._ping_like_the_app())
         return {
             "requested": total,
             "opened": len(self.members),
@@ -222,7 +229,25 @@ class Population:
         member.reader = asyncio.create_task(self._read(member))
         return True
 
+    async def _ping_like_the_app(self) -> None:
+        """Every member pings every 25 s, as the browser app does, spread over the period: the
+        server closes a socket silent for PRESENCE_TTL (60 s) with 4408."""
+        ping = orjson.dumps({"type": "ping"}).decode()
+        while True:
+            members = [m for m in self.members if m.ws is not None]
+            for member in members:
+                await asyncio.sleep(APP_PING_SECONDS / max(1, len(members)))
+                try:
+                    await member.ws.send(ping)
+                except ConnectionClosed:
+                    pass
+            if not members:
+                await asyncio.sleep(APP_PING_SECONDS)
+
     async def close(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            self.heartbeat = None
         for member in self.members:
             if member.reader is not None:
                 member.reader.cancel()
@@ -245,6 +270,9 @@ class Population:
         try:
             async for raw in member.ws:
                 now = time.perf_counter()
+                if rooms and raw.startswith('{"type":"presence"'):
+                    self.presence_frames += 1
+                    continue
                 window = self.window
                 if window is None:
                     continue

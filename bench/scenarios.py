@@ -41,6 +41,7 @@ async def _populate(server, kind: str, rooms: int, members: int, *, prefix: str,
     connected = await population.connect(names, members, cookies=cookies, processes=processes)
     meter = ServerMeter(server.pids(list(range(processes))))
     connected["settle_s"] = await meter.wait_quiet()
+    connected["presence_frames"] = population.presence_frames
     return population, meter, connected
 
 
