@@ -115,9 +115,13 @@ def _read_sql() -> dict[str, str]:
         "changed": f"{message_rows} AND m.{_q('event')} > %(since)s AND m.{_q('event')} <= %(head)s "
         f"ORDER BY m.{_q('event')} LIMIT %(limit)s",
         "latest": f"{message_rows} ORDER BY m.{_q('id')} DESC LIMIT %(limit)s",
-        # Completed with one placeholder per id: "... IN (%s, %s) ORDER BY ...".
-        "users": f"SELECT {_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{_q('id')} IN (%s) "
-        f"ORDER BY u.{_q('id')}",
+        # PostgreSQL takes the ids as one array; SQLite completes the list with one placeholder
+        # per id ("... IN (%s, %s) ..."). One placeholder keeps psycopg from splitting a query of
+        # a hundred on every hello: that split was a quarter of the server's time filling a
+        # 500-member room (docs/benchmarks.md).
+        "users": f"SELECT {_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{_q('id')} "
+        + ("= ANY(%s)" if connection.vendor == "postgresql" else "IN (%s)")
+        + f" ORDER BY u.{_q('id')}",
     }
 
 
@@ -143,7 +147,10 @@ def users_read(cursor, user_ids) -> list[dict]:
     user_ids = sorted(user_ids)
     if not user_ids:
         return []
-    cursor.execute(_read_sql()["users"].replace("%s", ", ".join(["%s"] * len(user_ids))), user_ids)
+    if connection.vendor == "postgresql":
+        cursor.execute(_read_sql()["users"], [user_ids])
+    else:
+        cursor.execute(_read_sql()["users"].replace("%s", ", ".join(["%s"] * len(user_ids))), user_ids)
     return [author_row_data(row) for row in cursor.fetchall()]
 
 
