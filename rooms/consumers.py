@@ -10,9 +10,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from rooms import lobby, presence_feed, realtime, selectors, services
+from rooms import lobby, presence_feed, realtime, room_lookup, selectors, services
 from rooms.errors import unavailable
 from rooms.fanout import fanout_for
+from rooms.models import Room
 from rooms.socket_base import (  # noqa: F401 (the close codes are this module's public names)
     CLOSE_FORBIDDEN,
     CLOSE_FRAME_TOO_BIG,
@@ -35,7 +36,7 @@ class RoomConsumer(RoomsSocket):
     async def connect(self):
         if not await self.accept_signed_in():
             return
-        room = await db_read(selectors.room_get)(slug=self.scope["url_route"]["kwargs"]["slug"])
+        room = await room_lookup.room_by_slug(self.scope["url_route"]["kwargs"]["slug"])
         if room is None:
             return await self.close(code=CLOSE_UNKNOWN_ROOM)
         self.room, self.room_id = room, room.pk
@@ -73,14 +74,20 @@ class RoomConsumer(RoomsSocket):
         self.start_timers()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         since = query.get("since", [""])[0]
-        hello = await db_read(selectors.room_hello)(
-            room_id=self.room_id,
-            you=self.user,
-            since=int(since) if since.isdigit() else None,
-            # A client from before room events catches up by message id: a resync serves it.
-            resync="after" in query,
-            presence=opened.snapshot if opened is not None else None,
-        )
+        try:
+            hello = await db_read(selectors.room_hello)(
+                room_id=self.room_id,
+                you=self.user,
+                since=int(since) if since.isdigit() else None,
+                # A client from before room events catches up by message id: a resync serves it.
+                resync="after" in query,
+                presence=opened.snapshot if opened is not None else None,
+            )
+        except Room.DoesNotExist:
+            # Deleted since its lookup was remembered (rooms/room_lookup.py).
+            room_lookup.forget(self.room.slug)
+            await self.disconnect(None)
+            return await self.close(code=CLOSE_UNKNOWN_ROOM)
         await self.send_first_frame(hello)
 
     async def disconnect(self, code):

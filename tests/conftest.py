@@ -14,6 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.test import APIClient
 
 from chatsite.asgi import application
+from rooms import room_lookup
 from rooms.models import Room, User
 from rooms.presence import reset_presence
 from rooms.state import reset_state
@@ -32,9 +33,11 @@ def require_service(reason: str):
 def _fresh_state():
     reset_state()
     reset_presence()
+    room_lookup.forget_all()
     yield
     reset_state()
     reset_presence()
+    room_lookup.forget_all()
 
 
 def reachable_redis_url() -> str:

@@ -48,6 +48,20 @@ async def test_unknown_room_is_closed_with_4404(connect, user):
     assert await closed_with(socket) == 4404
 
 
+async def test_a_room_deleted_after_its_slug_was_looked_up_closes_with_4404_not_an_error(connect, user, room):
+    await joined(connect, user)  # its lookup is remembered (rooms/room_lookup.py)
+    await database_sync_to_async(room.delete)()
+    socket, _, _ = await connect(user, "lobby")
+    assert await closed_with(socket) == 4404
+
+
+async def test_an_unknown_slug_is_not_remembered(connect, user, make_room):
+    socket, _, _ = await connect(user, "later")
+    assert await closed_with(socket) == 4404
+    await database_sync_to_async(make_room)("later")
+    await joined(connect, user, "later")
+
+
 async def test_handshake_from_a_foreign_origin_is_refused(user, room):
     cookie = await __import__("tests.conftest", fromlist=["session_cookie_for"]).session_cookie_for(user)
     socket = WebsocketCommunicator(
