@@ -26,7 +26,7 @@ from typing import Protocol
 
 from django.conf import settings
 
-from rooms.redis_scripts import RedisScripts, decode
+from rooms.redis_scripts import OnePerProcess, RedisScripts, decode
 
 
 @dataclass(frozen=True)
@@ -444,24 +444,7 @@ class MemoryPresence:
             return {room_id: self._room(room_id).count(now) for room_id in room_ids}
 
 
-_store: PresenceStore | None = None
-_store_lock = threading.Lock()
-
-
-def get_presence() -> PresenceStore:
-    """The process's presence store, made on first use (settings are not read at import)."""
-    global _store
-    with _store_lock:
-        if _store is None:
-            if settings.REDIS_URL:
-                _store = RedisPresence(settings.REDIS_URL, settings.REDIS_MAX_CONNECTIONS)
-            else:
-                _store = MemoryPresence()
-        return _store
-
-
-def reset_presence() -> None:
-    """Forget the store (tests switch settings between Redis and memory)."""
-    global _store
-    with _store_lock:
-        _store = None
+_presence: OnePerProcess[PresenceStore] = OnePerProcess(RedisPresence, MemoryPresence)
+# The process's presence store; reset_presence forgets it (tests switch between Redis and memory).
+get_presence = _presence.get
+reset_presence = _presence.reset

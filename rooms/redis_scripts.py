@@ -10,10 +10,16 @@ the whole script with every call, and the server hash it, for every send and eve
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import redis
 import redis.asyncio as aioredis
+from django.conf import settings
+
+Store = TypeVar("Store")
 
 
 def decode(value) -> str:
@@ -48,3 +54,27 @@ class RedisScripts:
 
     async def arun(self, name: str, keys: list[str], args: list) -> list:
         return await self._this_loops()[1][name](keys=keys, args=args)
+
+
+class OnePerProcess(Generic[Store]):
+    """A store made on first use (settings are not read at import): in Redis when `REDIS_URL`
+    is set, else in this process's memory."""
+
+    def __init__(self, in_redis: Callable[[str, int], Store], in_memory: Callable[[], Store]):
+        self._in_redis, self._in_memory = in_redis, in_memory
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                if settings.REDIS_URL:
+                    self._store = self._in_redis(settings.REDIS_URL, settings.REDIS_MAX_CONNECTIONS)
+                else:
+                    self._store = self._in_memory()
+            return self._store
+
+    def reset(self) -> None:
+        """Forget the store (tests switch settings between Redis and memory)."""
+        with self._lock:
+            self._store = None

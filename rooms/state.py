@@ -13,7 +13,7 @@ import time
 
 from django.conf import settings
 
-from rooms.redis_scripts import RedisScripts, decode
+from rooms.redis_scripts import OnePerProcess, RedisScripts, decode
 
 # Token buckets, one per key, all with the same rate: a write thread decides a whole batch of
 # sends in one round trip. A key may come twice (one user's two sends): each takes its own
@@ -109,24 +109,7 @@ class MemoryState:
         return None
 
 
-_state: RedisState | MemoryState | None = None
-_state_lock = threading.Lock()
-
-
-def get_state() -> RedisState | MemoryState:
-    """The process's state store, made on first use (settings are not read at import)."""
-    global _state
-    with _state_lock:
-        if _state is None:
-            if settings.REDIS_URL:
-                _state = RedisState(settings.REDIS_URL, settings.REDIS_MAX_CONNECTIONS)
-            else:
-                _state = MemoryState()
-        return _state
-
-
-def reset_state() -> None:
-    """Forget the store (tests switch settings between Redis and memory)."""
-    global _state
-    with _state_lock:
-        _state = None
+_state: OnePerProcess[RedisState | MemoryState] = OnePerProcess(RedisState, MemoryState)
+# The process's state store; reset_state forgets it (tests switch between Redis and memory).
+get_state = _state.get
+reset_state = _state.reset
