@@ -32,6 +32,7 @@ from rooms import realtime, selectors
 from rooms.errors import ChatError
 from rooms.presence import Departed, Opened, Snapshot, get_presence
 from rooms.serializers import author_data
+from rooms.state import get_state
 from rooms.workers import db_read
 
 logger = logging.getLogger(__name__)
@@ -266,11 +267,16 @@ def poll_ended(room_id: int, user, connection_id: str) -> None:
 
 
 def poll_typing(room_id: int, user) -> None:
-    _publish_now(room_id, {"type": "typing", "user": author_data(user)})
+    """At most one a TYPING_INTERVAL per user and room, as a socket's: more are dropped, not
+    refused (typing is a hint; a client that sends too many has nothing to retry)."""
     try:
+        (wait,) = get_state().take_tokens([f"typing:{room_id}:{user.pk}"], rate=1 / _conf("TYPING_INTERVAL"), burst=1)
+        if wait > 0:
+            return
         get_presence().typing_blocking(room_id, user.pk, seconds=_conf("TYPING_SHOWN"))
     except redis.RedisError as error:
         logger.warning("presence store unreachable: %r", error)
+    _publish_now(room_id, {"type": "typing", "user": author_data(user)})
 
 
 def typing_now(room_id: int, *, besides: int) -> list[dict]:

@@ -198,6 +198,18 @@ def test_a_malformed_connection_id_is_a_400(api, room, connection):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_field"
 
 
+async def test_http_typing_reaches_sockets_at_most_once_an_interval(connect, user, other_user, room, state_backend):
+    watcher, _ = await joined(connect, other_user)
+    typist = APIClient()
+    typist.force_authenticate(user)
+    for _ in range(5):
+        response = await database_sync_to_async(typist.post)("/api/rooms/lobby/typing/")
+        assert response.status_code == 204
+    await asyncio.sleep(0.1)
+    typing = [f for f in await frames_before_pong(watcher) if f["type"] == "typing"]
+    assert [f["user"]["id"] for f in typing] == [user.pk]
+
+
 def test_typing_in_an_unknown_room_is_a_404(api):
     assert api.post("/api/rooms/nowhere/typing/").status_code == 404
 
