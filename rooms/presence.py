@@ -6,7 +6,9 @@ connection there until their last one has been closed for the grace period, or u
 expired (its server process died). Per room the store keeps each present user with the time
 their presence ends, and a **version** that every join and every departure increments: frames
 carry it, so clients apply presence changes from several server processes in the order they
-happened (docs/protocol.md, "Presence").
+happened (docs/protocol.md, "Presence"). A room's versions start from the clock in
+milliseconds, so a store that lost them (Redis restarted without its data) goes on above
+every version clients hold, instead of from 1 below them.
 
 Every operation costs the same whatever the room's size: nothing scans the room's members
 (a user's own connections, at most MAX_CONNECTIONS_PER_USER, are the only list walked), and
@@ -114,27 +116,37 @@ def _connection(room_id: int, connection_id: str) -> str:
 # KEYS[1] room: user id -> when their presence ends. KEYS[2] room version. KEYS[3] the user's
 # connections: "<room id>:<connection id>" -> expiry. Times are Redis TIME, in seconds.
 
-_NOW = """
+_CLOCK = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local function next_version(key)
+  if redis.call('EXISTS', key) == 0 then redis.call('SET', key, math.floor(now * 1000)) end
+  return redis.call('INCR', key)
+end
+"""
+
+_NOW = (
+    _CLOCK
+    + """
 local function sweep()
   local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
   if #gone == 0 then return gone, 0 end
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-  return gone, redis.call('INCR', KEYS[2])
+  return gone, next_version(KEYS[2])
 end
 local function refresh(user, present_until)
   local old = redis.call('ZSCORE', KEYS[1], user)
   if old and tonumber(old) > present_until then present_until = tonumber(old) end
   redis.call('ZADD', KEYS[1], present_until, user)
   if old then return 0, tonumber(redis.call('GET', KEYS[2]) or 0) end
-  return 1, redis.call('INCR', KEYS[2])
+  return 1, next_version(KEYS[2])
 end
 local function own(member, ttl)
   redis.call('ZADD', KEYS[3], now + ttl, member)
   redis.call('EXPIRE', KEYS[3], math.ceil(ttl) + 1)
 end
 """
+)
 
 # ARGV: user, connection, ttl, cap, limit. {-1} = refused; else {joined, version, gone,
 # gone_version, count, online}.
@@ -183,9 +195,9 @@ return 1
 
 # KEYS: room, version, room, version… Returns {index of the room, gone, version, …} for the
 # rooms with departures.
-_SWEEP = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+_SWEEP = (
+    _CLOCK
+    + """
 local out = {}
 for i = 1, #KEYS, 2 do
   local gone = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', now)
@@ -193,11 +205,12 @@ for i = 1, #KEYS, 2 do
     redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
     table.insert(out, (i + 1) / 2)
     table.insert(out, gone)
-    table.insert(out, redis.call('INCR', KEYS[i + 1]))
+    table.insert(out, next_version(KEYS[i + 1]))
   end
 end
 return out
 """
+)
 
 _STATUS = (
     _NOW
@@ -327,7 +340,7 @@ class RedisPresence:
 class _Room:
     def __init__(self) -> None:
         self.present_until: dict[int, float] = {}
-        self.version = 0
+        self.version = 0  # set from the clock at the first change (see the module's docstring)
         self.typing_until: dict[int, float] = {}
 
     def sweep(self, now: float) -> Departed:
@@ -336,14 +349,18 @@ class _Room:
             return Departed()
         for user in gone:
             del self.present_until[user]
-        self.version += 1
-        return Departed(sorted(gone), self.version)
+        return Departed(sorted(gone), self._next_version())
 
     def refresh(self, user_id: int, present_until: float) -> int | None:
         old = self.present_until.get(user_id)
         self.present_until[user_id] = max(present_until, old or 0.0)
         if old is not None:
             return None
+        return self._next_version()
+
+    def _next_version(self) -> int:
+        if self.version == 0:
+            self.version = int(time.time() * 1000)
         self.version += 1
         return self.version
 

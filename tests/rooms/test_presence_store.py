@@ -26,13 +26,14 @@ async def open_(store, room, user, connection, *, ttl=TTL, cap=CAP, limit=LIMIT)
 
 async def test_the_first_connection_makes_a_user_present_and_the_snapshot_counts_them(store):
     first = await open_(store, 1, 10, "a")
-    assert first.joined_version == 1 and first.snapshot.user_ids == [10] and first.snapshot.count == 1
+    start = first.joined_version
+    assert first.snapshot.user_ids == [10] and first.snapshot.count == 1 and first.snapshot.version == start
     again = await open_(store, 1, 10, "b")  # a second tab: nothing to announce
-    assert again.joined_version is None and again.snapshot.version == 1
+    assert again.joined_version is None and again.snapshot.version == start
     other = await open_(store, 1, 11, "c")
-    assert other.joined_version == 2
+    assert other.joined_version == start + 1
     assert sorted(other.snapshot.user_ids) == [10, 11] and other.snapshot.count == 2
-    assert await store.status(1) == (2, 2)
+    assert await store.status(1) == (2, start + 1)
     assert store.online_counts([1, 2]) == {1: 2, 2: 0}
 
 
@@ -116,14 +117,14 @@ async def test_typing_is_remembered_for_its_seconds(store):
 
 async def test_the_blocking_twins_are_the_same_operations(store):
     opened = store.open_blocking(1, 10, "http:x", ttl=TTL, cap=CAP, limit=LIMIT)
-    assert opened.joined_version == 1
+    assert opened.joined_version is not None and opened.snapshot.user_ids == [10]
     assert store.close_blocking(1, 10, "http:x", grace=0) is True
     assert (await store.sweep([1]))[1].user_ids == [10]
 
 
 async def test_redis_scripts_reload_after_redis_forgets_them(redis_url):
     store = RedisPresence(redis_url, 5)
-    assert (await open_(store, 7, 1, "a")).joined_version == 1
+    assert (await open_(store, 7, 1, "a")).joined_version is not None
     redis.Redis.from_url(redis_url).script_flush()  # what a Redis restart does to the cache
     assert (await open_(store, 7, 1, "b")).joined_version is None
     redis.Redis.from_url(redis_url).script_flush()
@@ -131,12 +132,27 @@ async def test_redis_scripts_reload_after_redis_forgets_them(redis_url):
 
 
 async def test_one_sweep_covers_many_rooms_and_names_only_those_with_departures(store):
-    await open_(store, 1, 10, "a", ttl=0.2)
+    in_1 = await open_(store, 1, 10, "a", ttl=0.2)
     await open_(store, 2, 11, "b")
     await open_(store, 3, 12, "c", ttl=0.2)
-    await open_(store, 3, 13, "d", ttl=0.2)
+    in_3 = await open_(store, 3, 13, "d", ttl=0.2)
     await asyncio.sleep(0.3)
     found = await store.sweep([1, 2, 3, 4])
     assert sorted(found) == [1, 3]
     assert found[1].user_ids == [10] and sorted(found[3].user_ids) == [12, 13]
-    assert found[1].version == 2 and found[3].version == 3  # each room's own version
+    # Each room's own version, one past its last change.
+    assert found[1].version == in_1.joined_version + 1 and found[3].version == in_3.joined_version + 1
+
+
+async def test_versions_start_from_the_clock_so_a_store_that_lost_them_goes_on_above(store, settings):
+    before = await open_(store, 1, 10, "a")
+    # Everything forgotten, as by a Redis restart without its data (or a new process in memory).
+    if isinstance(store, RedisPresence):
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        client.delete(*client.keys(f"{settings.ROOMS['STATE_KEY_PREFIX']}presence:*"))
+        fresh = store
+    else:
+        fresh = MemoryPresence()
+    await asyncio.sleep(0.01)
+    after = await open_(fresh, 1, 11, "b")
+    assert after.joined_version > before.joined_version
