@@ -10,8 +10,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from rooms import lobby, presence_feed, realtime, room_lookup, selectors, services
-from rooms.errors import unavailable
+from rooms import lobby, presence_feed, realtime, room_lookup, rules, selectors, services
+from rooms.errors import ChatError, unavailable
 from rooms.fanout import fanout_for
 from rooms.models import Room
 from rooms.socket_base import (  # noqa: F401 (the close codes are this module's public names)
@@ -73,14 +73,17 @@ class RoomConsumer(RoomsSocket):
         self.joined = True
         self.start_timers()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        since = query.get("since", [""])[0]
+        since_text = query.get("since", [None])[0]
+        since = rules.non_negative_int(since_text) if since_text is not None else None
+        malformed_since = since_text is not None and since is None
         try:
             hello = await db_read(selectors.room_hello)(
                 room_id=self.room_id,
                 you=self.user,
-                since=int(since) if since.isdigit() else None,
-                # A client from before room events catches up by message id: a resync serves it.
-                resync="after" in query,
+                since=since,
+                # A client from before room events catches up by message id, and one whose
+                # `since` is not a number cannot catch up at all: a resync serves both.
+                resync="after" in query or malformed_since,
                 presence=opened.snapshot if opened is not None else None,
             )
         except Room.DoesNotExist:
@@ -89,6 +92,8 @@ class RoomConsumer(RoomsSocket):
             await self.disconnect(None)
             return await self.close(code=CLOSE_UNKNOWN_ROOM)
         await self.send_first_frame(hello)
+        if malformed_since:
+            await self.send_error(ChatError("invalid_field", "`since` must be a non-negative integer: resynced."))
 
     async def disconnect(self, code):
         self.stop_timers()

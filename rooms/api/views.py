@@ -15,7 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms import presence_feed, realtime, selectors, services
+from rooms import presence_feed, realtime, rules, selectors, services
 from rooms.api import serializers as io
 from rooms.errors import ChatError
 from rooms.models import Room
@@ -38,9 +38,10 @@ def _int_param(request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value is None:
         return None
-    if not value.isdigit():
+    number = rules.non_negative_int(value)
+    if number is None:
         raise ChatError("invalid_field", f"`{name}` must be a non-negative integer.")
-    return int(value)
+    return number
 
 
 def _room_or_404(slug: str) -> Room:

@@ -1,0 +1,69 @@
+"""Hostile input against the REST API and the socket (issue: abuse and identity hardening):
+each answer is a clear error in the API's one shape, never a 500 or Python's own error text."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from rooms.models import Message
+from tests.support.frames import frame_of_type, hello
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEEP = "[" * 10_000 + "]" * 10_000
+
+
+def assert_api_error(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.content[:200]
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == code
+
+
+def test_json_nested_too_deeply_is_a_400_everywhere(api, anonymous_api, user, room):
+    message = Message.objects.create(room=room, author=user, body="mine", client_id="c1", seq=1, event=1)
+    assert_api_error(api.generic("POST", "/api/rooms/lobby/messages/", DEEP, "application/json"), 400, "invalid_json")
+    assert_api_error(
+        api.generic("PATCH", f"/api/rooms/lobby/messages/{message.pk}/", DEEP, "application/json"), 400, "invalid_json"
+    )
+    assert_api_error(anonymous_api.generic("POST", "/api/auth/guest/", DEEP, "application/json"), 400, "invalid_json")
+
+
+@pytest.mark.parametrize(
+    "query", ["after=²", "limit=²", "before=①", "after=٣", "before=" + "9" * 5000, "after=-1", "limit=1.5"]
+)
+def test_cursors_that_are_not_plain_numbers_are_a_400_without_python_internals(api, room, query):
+    response = api.get(f"/api/rooms/lobby/messages/?{query}")
+    assert_api_error(response, 400, "invalid_field")
+    assert "conversion" not in response.content.decode() and "digits" not in response.content.decode()
+
+
+@pytest.mark.parametrize("since", ["²", "①", "9" * 5000, "-3"])
+async def test_a_socket_with_a_since_that_is_not_a_number_is_resynced_and_told(connect, user, room, since):
+    socket, connected, _ = await connect(user, "lobby", since=since)
+    assert connected
+    first = await hello(socket)
+    assert first["resync"] is True
+    assert (await frame_of_type(socket, "error"))["code"] == "invalid_field"
+    await socket.send_json_to({"type": "ping"})
+    assert (await frame_of_type(socket, "pong"))["type"] == "pong"  # still open
+
+
+async def test_a_socket_with_an_after_that_is_not_a_number_is_resynced(connect, user, room):
+    socket, connected, _ = await connect(user, "lobby", after="²")
+    assert connected and (await hello(socket))["resync"] is True
+
+
+def test_carriage_returns_become_newlines_and_a_body_of_only_them_is_empty(api, room):
+    stored = api.post("/api/rooms/lobby/messages/", {"body": "one\r\ntwo\rthree", "client_id": "cr"}, format="json")
+    assert stored.status_code == 201 and stored.json()["body"] == "one\ntwo\nthree"
+    assert Message.objects.get(client_id="cr").body == "one\ntwo\nthree"
+    assert_api_error(
+        api.post("/api/rooms/lobby/messages/", {"body": "\r\r\n", "client_id": "cr2"}, format="json"), 400, "empty_body"
+    )
+
+
+async def test_a_carriage_return_over_the_socket_is_stored_as_a_newline(connect, user, room):
+    socket, connected, _ = await connect(user, "lobby")
+    await hello(socket)
+    await socket.send_json_to({"type": "send", "body": "a\r\nb", "client_id": "sock-cr"})
+    assert (await frame_of_type(socket, "ack"))["message"]["body"] == "a\nb"
+    assert await database_sync_to_async(lambda: Message.objects.get(client_id="sock-cr").body)() == "a\nb"
