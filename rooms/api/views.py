@@ -108,9 +108,9 @@ class WsTicketView(APIView):
     @extend_schema(request=None, responses={201: io.TicketOutput, **ERRORS})
     def post(self, request):
         session_key = request.session.session_key
-        ticket = ticket_issue(
-            user_id=request.user.pk, session_group=realtime.session_group(session_key) if session_key else None
-        )
+        if not session_key:  # signed in without a session (no such client today): nothing to tie it to
+            raise ChatError("not_authenticated", "Tickets are for signed-in browser sessions.", status=401)
+        ticket = ticket_issue(user_id=request.user.pk, session_key=session_key)
         return Response({"ticket": ticket, "expires_in": ticket_ttl()}, status=status.HTTP_201_CREATED)
 
 

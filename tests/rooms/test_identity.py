@@ -206,6 +206,24 @@ async def test_tickets_work_across_processes_through_redis(decoupled_front_end, 
     await socket.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_ticket_is_refused_once_the_session_that_issued_it_has_ended(decoupled_front_end, user, room):
+    def issue_then_sign_out():
+        client = Client()
+        client.force_login(user)
+        kept = client.post("/api/ws-ticket/").json()["ticket"]
+        spent = client.post("/api/ws-ticket/").json()["ticket"]
+        return kept, spent, client
+
+    kept, spent, client = await sync_to_async(issue_then_sign_out)()
+    opened, connected = await open_with_ticket(spent)
+    assert connected and (await hello(opened))["you"]["id"] == user.pk
+    assert (await sync_to_async(client.post)("/api/auth/logout/")).status_code == 204
+    assert await closed_with(opened) == 4401  # the socket it opened ends with the session
+    after, _ = await open_with_ticket(kept)
+    assert await closed_with(after) == 4401  # and one issued before, taken after, is refused
+
+
 @pytest.mark.django_db
 def test_a_ticket_needs_sign_in_and_csrf(user):
     assert Client().post("/api/ws-ticket/").status_code == 401
