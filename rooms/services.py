@@ -234,9 +234,20 @@ def _claim_for_change(*, message: Message, actor: User) -> tuple[int, Message]:
     return event, current
 
 
+def _spend_send_budget(actor: User) -> None:
+    """Edits and deletes draw on the author's send budget: each one is pushed to everyone in the
+    room like a message. Moderators are not held to it (cleaning up a flood is many deletes)."""
+    if actor.is_staff:
+        return
+    (wait,) = _send_rate_waits([actor])
+    if wait > 0:
+        raise _rate_limited(wait)
+
+
 def message_edit(*, message: Message, actor: User, body: object) -> MessageChange:
     _check_author(message=message, actor=actor)
     body = rules.clean_body(body)
+    _spend_send_budget(actor)
     with transaction.atomic():
         event, current = _claim_for_change(message=message, actor=actor)
         if current.deleted:
@@ -251,6 +262,7 @@ def message_delete(*, message: Message, actor: User) -> MessageChange:
     """Soft delete: the message keeps its place (and seq) as "deleted". Deleting a message
     already deleted changes nothing and produces no event (a retried DELETE succeeds)."""
     _check_author(message=message, actor=actor)
+    _spend_send_budget(actor)
     with transaction.atomic():
         event, current = _claim_for_change(message=message, actor=actor)
         if current.deleted:

@@ -3,9 +3,10 @@ each answer is a clear error in the API's one shape, never a 500 or Python's own
 
 import pytest
 from channels.db import database_sync_to_async
+from rest_framework.test import APIClient
 
 from rooms.models import Message
-from tests.support.frames import frame_of_type, hello
+from tests.support.frames import frame_of_type, frames_before_pong, hello
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,3 +68,38 @@ async def test_a_carriage_return_over_the_socket_is_stored_as_a_newline(connect,
     await socket.send_json_to({"type": "send", "body": "a\r\nb", "client_id": "sock-cr"})
     assert (await frame_of_type(socket, "ack"))["message"]["body"] == "a\nb"
     assert await database_sync_to_async(lambda: Message.objects.get(client_id="sock-cr").body)() == "a\nb"
+
+
+async def test_edits_and_deletes_share_the_send_budget_and_a_bystander_hears_only_what_passed(
+    connect, user, other_user, room, settings
+):
+    settings.ROOMS = {**settings.ROOMS, "SEND_RATE_BURST": 3, "SEND_RATE_COUNT": 1, "SEND_RATE_PERIOD": 60}
+    bystander, connected, _ = await connect(other_user, "lobby")
+    await hello(bystander)
+    author = APIClient()
+    author.force_authenticate(user)
+
+    def flood():
+        sent = author.post("/api/rooms/lobby/messages/", {"body": "v0", "client_id": "flood"}, format="json")
+        path = f"/api/rooms/lobby/messages/{sent.json()['id']}/"
+        edits = [author.patch(path, {"body": f"v{i}"}, format="json") for i in range(1, 6)]
+        return edits, author.delete(path)
+
+    edits, delete = await database_sync_to_async(flood)()
+    # The send took one token of three: two edits pass, then everything is refused, delete too.
+    assert [r.status_code for r in edits] == [200, 200, 429, 429, 429]
+    assert edits[2].json()["error"]["code"] == "rate_limited" and int(edits[2]["Retry-After"]) >= 1
+    assert delete.status_code == 429
+    edited = [f for f in await frames_before_pong(bystander) if f["type"] == "message.edited"]
+    assert [f["message"]["body"] for f in edited] == ["v1", "v2"]
+
+
+def test_moderators_are_not_held_to_the_budget_for_cleaning_up(api, user, make_user, room, settings):
+    settings.ROOMS = {**settings.ROOMS, "SEND_RATE_BURST": 1, "SEND_RATE_COUNT": 1, "SEND_RATE_PERIOD": 60}
+    moderator = APIClient()
+    moderator.force_authenticate(make_user("Mod", is_staff=True))
+    ids = [
+        Message.objects.create(room=room, author=user, body=f"spam {i}", client_id=f"s{i}", seq=i, event=i).pk
+        for i in range(1, 5)
+    ]
+    assert [moderator.delete(f"/api/rooms/lobby/messages/{pk}/").status_code for pk in ids] == [204] * 4
