@@ -8,8 +8,10 @@ from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddleware, UserLazyObject, get_user
 from channels.middleware import BaseMiddleware
-from django.contrib.auth import get_user_model
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from rooms import realtime
 from rooms.tickets import ticket_redeem
@@ -35,7 +37,27 @@ def _session_user(scope):
     # get_user is Channels' own function (session, backend, auth hash check); .func is its
     # plain synchronous body, without the decorator's choice of thread. Loading the session
     # also reads its expiry (rooms/sessions.py), for SocketAuthMiddleware.
-    return get_user.func(scope)
+    user = get_user.func(scope)
+    if user.is_authenticated:
+        return user
+    # The backend answers "nobody" for a deactivated account too; the socket tells that apart
+    # (4403, do not reconnect) from a sign-in that ended (4401): the session's own user, if it
+    # is deactivated and the session still verifies against it.
+    return _deactivated_session_user(scope.get("session")) or user
+
+
+def _deactivated_session_user(session):
+    if session is None or SESSION_KEY not in session:
+        return None
+    user_model = get_user_model()
+    try:
+        user_id = user_model._meta.pk.to_python(session[SESSION_KEY])
+    except ValidationError:
+        return None
+    user = user_model.objects.filter(pk=user_id, is_active=False).first()
+    if user is None or not constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        return None
+    return user
 
 
 @db_read

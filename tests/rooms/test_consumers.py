@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from chatsite.asgi import application
 from rooms import services
 from rooms.models import Message
+from tests.conftest import session_cookie_for
 from tests.support.frames import closed_with, frame_of_type, frames_before_pong, hello, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +42,34 @@ async def test_deactivated_user_is_closed_with_4403(connect, room, make_user):
     inactive = await database_sync_to_async(make_user)("Gone", is_active=False)
     socket, _, _ = await connect(None, "lobby", scope_user=inactive)
     assert await closed_with(socket) == 4403
+
+
+async def test_a_deactivated_users_session_closes_with_4403_through_the_real_session_lookup(connect, room, make_user):
+    gone = await database_sync_to_async(make_user)("Gone")
+    cookie = await session_cookie_for(gone)
+    await database_sync_to_async(type(gone).objects.filter(pk=gone.pk).update)(is_active=False)
+    socket = WebsocketCommunicator(
+        application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+    )
+    await socket.connect(timeout=5)
+    assert await closed_with(socket) == 4403
+
+
+async def test_a_session_whose_password_changed_closes_with_4401_even_when_deactivated(connect, room, make_user):
+    gone = await database_sync_to_async(make_user)("Gone")
+    cookie = await session_cookie_for(gone)
+
+    def deactivate_with_new_password():
+        gone.set_password("changed")
+        gone.is_active = False
+        gone.save()
+
+    await database_sync_to_async(deactivate_with_new_password)()
+    socket = WebsocketCommunicator(
+        application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+    )
+    await socket.connect(timeout=5)
+    assert await closed_with(socket) == 4401  # the session no longer verifies: not theirs
 
 
 async def test_unknown_room_is_closed_with_4404(connect, user):
