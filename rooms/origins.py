@@ -1,28 +1,58 @@
 """Which browser origins may open a socket with the user's cookie.
 
-Cookies ride along on cross-site WebSocket handshakes, so without this check any page on
-the web could open a socket as the visitor (cross-site WebSocket hijacking)."""
+Cookies ride along on cross-site WebSocket handshakes, so without this check any page on the
+web could open a socket as the visitor (cross-site WebSocket hijacking). An origin is scheme,
+host and port, and all three must match one of:
+
+- the site itself: the address the handshake was made to (its `Host` header, port included),
+  on one of ALLOWED_HOSTS, over HTTPS (plain HTTP too in debug);
+- a front end hosted elsewhere, named in full in CORS_ALLOWED_ORIGINS (`https://app.example.com`).
+
+So `http://127.0.0.1:9999` does not pass for a site served at `127.0.0.1:8000`, nor `http://` for
+an `https://` one. Settings are read at each handshake, not frozen at import.
+"""
 
 import logging
+from urllib.parse import urlsplit
 
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+from django.http.request import validate_host
 
 logger = logging.getLogger("rooms.security")
 
 
-class SiteOriginValidator(OriginValidator):
-    """Channels' validator, fed from settings at each handshake (not frozen at import), and
-    logging every refusal."""
+def _header(scope, name: bytes) -> str | None:
+    for header, value in scope.get("headers", []):
+        if header == name:
+            return value.decode("latin-1")
+    return None
 
+
+def origin_allowed(origin: str | None, host: str | None) -> bool:
+    if not origin:
+        return False
+    parts = urlsplit(origin.strip().lower())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        return False
+    if f"{parts.scheme}://{parts.netloc}" in {o.strip().lower().rstrip("/") for o in settings.CORS_ALLOWED_ORIGINS}:
+        return True
+    schemes = ("https", "http") if settings.DEBUG else ("https",)
+    return (
+        host is not None
+        and parts.netloc == host.strip().lower()
+        and parts.scheme in schemes
+        and validate_host(parts.hostname, settings.ALLOWED_HOSTS)
+    )
+
+
+class SiteOriginValidator:
     def __init__(self, application):
-        super().__init__(application, allowed_origins=[])
+        self.application = application
 
-    def valid_origin(self, parsed_origin):
-        # Same-origin pages (ALLOWED_HOSTS) plus the separately hosted front ends.
-        self.allowed_origins = [*settings.ALLOWED_HOSTS, *settings.CORS_ALLOWED_ORIGINS]
-        valid = super().valid_origin(parsed_origin)
-        if not valid:
-            shown = parsed_origin.geturl() if parsed_origin is not None else "(no Origin header)"
-            logger.warning("refused WebSocket handshake from origin %s", shown)
-        return valid
+    async def __call__(self, scope, receive, send):
+        origin = _header(scope, b"origin")
+        if origin_allowed(origin, _header(scope, b"host")):
+            return await self.application(scope, receive, send)
+        logger.warning("refused WebSocket handshake from origin %s", origin or "(no Origin header)")
+        return await WebsocketDenier()(scope, receive, send)

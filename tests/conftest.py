@@ -169,11 +169,11 @@ def connect():
     opened: list[WebsocketCommunicator] = []
 
     async def open_socket(
-        user, slug: str, *, since=None, after=None, origin: bytes = b"http://localhost", scope_user=None
+        user, slug: str, *, since=None, after=None, origin: bytes = b"https://localhost", scope_user=None
     ):
         query = "&".join(f"{name}={value}" for name, value in (("since", since), ("after", after)) if value is not None)
         path = f"/ws/rooms/{slug}/" + (f"?{query}" if query else "")
-        headers = [(b"origin", origin)]
+        headers = [(b"host", b"localhost"), (b"origin", origin)]
         if user is not None:
             headers.append((b"cookie", await session_cookie_for(user)))
         communicator = WebsocketCommunicator(application, path, headers=headers)

@@ -10,7 +10,7 @@ from chatsite.asgi import application
 from rooms import services
 from rooms.models import Message
 from tests.conftest import session_cookie_for
-from tests.support.frames import closed_with, frame_of_type, frames_before_pong, hello, send
+from tests.support.frames import HOST, SAME_SITE, closed_with, frame_of_type, frames_before_pong, hello, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +49,9 @@ async def test_a_deactivated_users_session_closes_with_4403_through_the_real_ses
     cookie = await session_cookie_for(gone)
     await database_sync_to_async(type(gone).objects.filter(pk=gone.pk).update)(is_active=False)
     socket = WebsocketCommunicator(
-        application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+        application,
+        "/ws/rooms/lobby/",
+        headers=[*SAME_SITE, (b"cookie", cookie)],
     )
     await socket.connect(timeout=5)
     assert await closed_with(socket) == 4403
@@ -66,7 +68,9 @@ async def test_a_session_whose_password_changed_closes_with_4401_even_when_deact
 
     await database_sync_to_async(deactivate_with_new_password)()
     socket = WebsocketCommunicator(
-        application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+        application,
+        "/ws/rooms/lobby/",
+        headers=[*SAME_SITE, (b"cookie", cookie)],
     )
     await socket.connect(timeout=5)
     assert await closed_with(socket) == 4401  # the session no longer verifies: not theirs
@@ -94,7 +98,9 @@ async def test_an_unknown_slug_is_not_remembered(connect, user, make_room):
 async def test_handshake_from_a_foreign_origin_is_refused(user, room):
     cookie = await __import__("tests.conftest", fromlist=["session_cookie_for"]).session_cookie_for(user)
     socket = WebsocketCommunicator(
-        application, "/ws/rooms/lobby/", headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)]
+        application,
+        "/ws/rooms/lobby/",
+        headers=[HOST, (b"origin", b"https://evil.example"), (b"cookie", cookie)],
     )
     connected, _ = await socket.connect()
     assert not connected

@@ -21,8 +21,9 @@ from django.test import Client
 
 from chatsite.asgi import application
 from rooms.models import User
+from rooms.origins import origin_allowed
 from tests.conftest import session_cookie_for
-from tests.support.frames import closed_with, hello
+from tests.support.frames import HOST, SAME_SITE, closed_with, hello
 
 GOOGLE_TOKEN_URL = "https://accounts.google.com/o/oauth2/token"
 GOOGLE_USERINFO_URL = "https://www.googleapis.com/oauth2/v3/userinfo"
@@ -163,7 +164,9 @@ async def ticket_for(user) -> str:
 
 async def open_with_ticket(ticket: str, origin: str = FRONT_END):
     socket = WebsocketCommunicator(
-        application, f"/ws/rooms/lobby/?ticket={ticket}", headers=[(b"origin", origin.encode())]
+        application,
+        f"/ws/rooms/lobby/?ticket={ticket}",
+        headers=[HOST, (b"origin", origin.encode())],
     )
     connected, _ = await socket.connect(timeout=5)
     return socket, connected
@@ -239,7 +242,9 @@ def test_a_ticket_needs_sign_in_and_csrf(user):
 async def test_a_foreign_page_cannot_open_a_socket_with_the_users_cookie(user, room, caplog):
     cookie = await session_cookie_for(user)
     socket = WebsocketCommunicator(
-        application, "/ws/rooms/lobby/", headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)]
+        application,
+        "/ws/rooms/lobby/",
+        headers=[HOST, (b"origin", b"https://evil.example"), (b"cookie", cookie)],
     )
     with caplog.at_level(logging.WARNING, logger="rooms.security"):
         connected, _ = await socket.connect(timeout=5)
@@ -321,7 +326,9 @@ async def test_deactivating_a_user_in_admin_closes_their_sockets(connect, user, 
 async def test_a_socket_closes_when_its_session_expires(user, room):
     cookie = await session_cookie_for(user, expiry_seconds=2)
     socket = WebsocketCommunicator(
-        application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+        application,
+        "/ws/rooms/lobby/",
+        headers=[*SAME_SITE, (b"cookie", cookie)],
     )
     connected, _ = await socket.connect(timeout=5)
     assert connected and (await hello(socket))["you"]["id"] == user.pk
@@ -357,3 +364,44 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     env.update(DJANGO_SETTINGS_MODULE="chatsite.settings", DJANGO_DEBUG="0", ALLOWED_HOSTS="chat.example.com")
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed"),
+    [
+        ("https://localhost", "localhost", True),
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", True),
+        ("https://127.0.0.1:9999", "127.0.0.1:8000", False),  # another port of the same host
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", False),  # plain HTTP outside debug
+        ("https://evil.example", "evil.example", False),  # not one of ALLOWED_HOSTS
+        ("https://app.example.com", "chat.example.com", True),  # the front end named in full
+        ("http://app.example.com", "chat.example.com", False),  # its scheme must match too
+        ("https://app.example.com:8443", "chat.example.com", False),  # and its port
+        ("https://localhost", None, False),  # no Host header: nothing to be the same origin as
+        ("null", "localhost", False),
+        (None, "localhost", False),
+    ],
+)
+def test_a_socket_origin_must_match_scheme_host_and_port(settings, origin, host, allowed):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "chat.example.com"]
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    assert origin_allowed(origin, host) is allowed
+
+
+def test_plain_http_from_the_site_itself_is_allowed_in_debug(settings):
+    settings.DEBUG = True
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    assert origin_allowed("http://127.0.0.1:8000", "127.0.0.1:8000")
+    assert not origin_allowed("http://127.0.0.1:9999", "127.0.0.1:8000")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_handshake_from_another_port_of_the_same_host_is_refused(user, room):
+    cookie = await session_cookie_for(user)
+    headers = [(b"host", b"localhost:8000"), (b"origin", b"https://localhost:9999"), (b"cookie", cookie)]
+    connected, _ = await WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=headers).connect()
+    assert not connected
+    headers[1] = (b"origin", b"https://localhost:8000")
+    connected, _ = await WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=headers).connect()
+    assert connected

@@ -139,7 +139,7 @@ async def test_silent_sockets_free_their_place_under_the_cap(connect, user, room
 
 async def test_a_replaced_session_closes_its_sockets(connect, user, room, state_backend):
     socket, _ = await joined(connect, user)
-    cookie = socket.scope["headers"][1][1].decode()
+    cookie = dict(socket.scope["headers"])[b"cookie"].decode()
     session_key = cookie.split("=", 1)[1]
 
     @database_sync_to_async
@@ -218,7 +218,7 @@ def test_typing_in_an_unknown_room_is_a_404(api):
 
 
 async def open_lobby(user):
-    headers = [(b"origin", b"http://localhost")]
+    headers = [(b"host", b"localhost"), (b"origin", b"https://localhost")]
     if user is not None:
         headers.append((b"cookie", await session_cookie_for(user)))
     communicator = WebsocketCommunicator(application, "/ws/lobby/", headers=headers)

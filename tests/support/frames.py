@@ -53,3 +53,8 @@ async def frames_before_pong(communicator: WebsocketCommunicator) -> list[dict]:
     while (frame := await next_frame(communicator))["type"] != "pong":
         frames.append(frame)
     return frames
+
+
+# The headers of a handshake from the site's own page (rooms/origins.py: scheme, host and port).
+HOST = (b"host", b"localhost")
+SAME_SITE = [HOST, (b"origin", b"https://localhost")]
