@@ -626,15 +626,39 @@ describe('RoomSession connection indicator', () => {
     expect(api.changes).toHaveBeenCalledTimes(1);
 
     // The server is back: the next poll answers while the socket waits out its 2 s backoff, and
-    // the socket tries at once instead of waiting.
+    // the socket tries at once instead of waiting. Until that try is known to fail, the status is
+    // Reconnecting, not HTTP mode: a restarted server is not a blocked WebSocket.
     down = false;
     const sockets = server.sockets.length;
     await vi.advanceTimersByTimeAsync(1000);
     expect(api.changes).toHaveBeenCalledTimes(2);
-    expect(status(session)).toBe('http');
+    expect(status(session)).toBe('reconnecting');
     expect(server.sockets).toHaveLength(sockets + 1);
     server.hello();
     expect(status(session)).toBe('connected');
+  });
+
+  it('turns to HTTP mode after a recovery only when the socket still fails and a poll answers', async () => {
+    let down = true;
+    const api = fakeApi({
+      changes: vi.fn(async () => {
+        if (down) throw new ApiError(0, 'network', 'down');
+        return changes();
+      }),
+    });
+    const { server, session } = setup(api);
+    server.hello();
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(status(session)).toBe('offline');
+    down = false;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(status(session)).toBe('reconnecting');
+    server.drop(); // the immediate try fails: WebSockets are what is blocked
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(status(session)).toBe('http');
   });
 
   it('goes from Offline straight to Connected when the socket answers first', async () => {

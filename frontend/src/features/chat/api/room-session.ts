@@ -289,11 +289,13 @@ export class RoomSession {
   private setHttpHealth(health: HttpHealth): void {
     const before = this.httpHealth;
     if (health === before) return;
-    this.httpHealth = health;
+    // The server answers again after nothing did: it is likely back, so the socket tries at once
+    // instead of waiting out its backoff, and the status stays Reconnecting meanwhile. HTTP mode
+    // only follows if the next poll answers while the socket still fails (WebSockets blocked).
+    const recovered = before === 'down' && health === 'ok';
+    this.httpHealth = recovered ? 'unknown' : health;
     this.publishConnection();
-    // The server answers again after nothing did: it is likely back, so the socket need not wait
-    // out its backoff (if WebSockets are what is blocked, this costs one attempt).
-    if (before === 'down' && health === 'ok') this.socket.reconnectNow();
+    if (recovered) this.socket.reconnectNow();
   }
 
   private startPolling(): void {

@@ -218,8 +218,13 @@ describe('ChatRoom', () => {
     expect(screen.getByTestId('connection-retry')).toHaveAttribute('data-seconds', '8');
     expect(screen.queryByTestId('http-mode-banner')).toBeNull();
 
-    // HTTP answers: HTTP mode, presence live again, the send on its way.
+    // HTTP answers again: the socket tries at once, and the status says Reconnecting until that
+    // try fails. It does (WebSockets blocked), and the next answer means HTTP mode: presence
+    // live again, the send on its way.
     down = false;
+    await act(() => vi.advanceTimersByTimeAsync(2000));
+    expect(status()).toHaveAttribute('data-state', 'reconnecting');
+    await act(async () => server.drop());
     await act(() => vi.advanceTimersByTimeAsync(2000));
     expect(status()).toHaveAttribute('data-state', 'http');
     expect(screen.queryByTestId('connection-retry')).toBeNull();
@@ -229,7 +234,8 @@ describe('ChatRoom', () => {
     expect(pending()).not.toHaveAttribute('data-waiting');
     expect(pending().querySelector('[data-testid="pending-state"]')).toHaveAttribute('data-state', 'sending');
 
-    // The HTTP answer woke the socket up early.
+    // The socket gets through in the end, at its next try.
+    await act(() => vi.advanceTimersByTimeAsync(15_000));
     act(() => server.hello());
     expect(status()).toHaveAttribute('data-state', 'connected');
     expect(screen.queryByTestId('http-mode-banner')).toBeNull();

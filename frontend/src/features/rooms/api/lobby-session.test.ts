@@ -110,8 +110,12 @@ describe('LobbySession', () => {
     expect(status(session)).toBe('offline');
     down = false;
     await vi.advanceTimersByTimeAsync(3000);
-    expect(status(session)).toBe('http');
+    // The list came by HTTP, and the socket tries again at once: Reconnecting until it fails.
     expect(slugs(session)).toEqual(['general']);
+    expect(status(session)).toBe('reconnecting');
+    server.drop();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(status(session)).toBe('http');
   });
 
   it('reconnects at once after 4408 and stays on the socket', async () => {

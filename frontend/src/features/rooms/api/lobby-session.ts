@@ -165,10 +165,11 @@ export class LobbySession {
       this.polling = false;
     }
     if (run !== this.pollRun || this.stopped) return;
-    const before = this.httpHealth;
-    this.httpHealth = health;
+    // The server answers again after nothing did: the socket tries at once, and the status says
+    // Reconnecting until the next poll shows whether it still fails (as in room-session.ts).
+    const recovered = this.httpHealth === 'down' && health === 'ok';
+    this.httpHealth = recovered ? 'unknown' : health;
     this.publishConnection();
-    // The server answers again after nothing did: the socket need not wait out its backoff.
-    if (before === 'down' && health === 'ok') this.o.socket.reconnectNow();
+    if (recovered) this.o.socket.reconnectNow();
   }
 }
