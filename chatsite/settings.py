@@ -186,6 +186,7 @@ SOCIAL_AUTH_PIPELINE = [
     "social_core.pipeline.social_auth.social_names",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
+    "rooms.auth_pipeline.leave_the_guest_behind",
     "social_core.pipeline.social_auth.social_user",
     "social_core.pipeline.user.get_username",
     "social_core.pipeline.user.create_user",
@@ -193,6 +194,7 @@ SOCIAL_AUTH_PIPELINE = [
     "social_core.pipeline.social_auth.load_extra_data",
     "social_core.pipeline.user.user_details",
     "rooms.auth_pipeline.save_google_profile",
+    "rooms.auth_pipeline.sign_in_instead_of_the_guest",
 ]
 LOGIN_URL = "/"
 

@@ -1,11 +1,35 @@
-"""The last step of the Google sign-in pipeline: keep the profile we show in rooms current."""
+"""Rooms' steps in the Google sign-in pipeline (settings.SOCIAL_AUTH_PIPELINE)."""
 
 from urllib.parse import urlparse
+
+from django.contrib.auth import login
 
 from rooms.models import User
 
 
+def leave_the_guest_behind(backend, user: User | None = None, *args, **kwargs):
+    """Before the account lookup: a guest who signs in with Google becomes the Google account's
+    own user, never the guest with a Google account attached (social-auth's default for a
+    signed-in user). What the guest wrote stays the guest's."""
+    if user is not None and user.is_guest:
+        return {"user": None}
+    return None
+
+
+def sign_in_instead_of_the_guest(backend, user: User | None = None, *args, **kwargs):
+    """The last step for a guest (see leave_the_guest_behind): social-auth signs nobody in when
+    someone already is, so sign the Google account's user in here. Django's login replaces the
+    guest's session with a new one, and the old one's sockets close (rooms/sessions.py)."""
+    request = backend.strategy.request
+    current = getattr(request, "user", None)
+    if user is None or current is None or not current.is_authenticated or not current.is_guest:
+        return None
+    login(request, user, backend=f"{type(backend).__module__}.{type(backend).__name__}")
+    return None
+
+
 def save_google_profile(backend, user: User | None = None, response: dict | None = None, *args, **kwargs):
+    """The last step: keep the profile we show in rooms current."""
     if user is None or not response:
         return None
     name = (response.get("name") or "").strip()[:64]

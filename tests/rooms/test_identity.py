@@ -98,6 +98,51 @@ def test_the_same_google_account_signs_in_to_the_same_user(google):
     assert User.objects.filter(is_guest=False).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_guest_signing_in_with_google_gets_the_google_user_a_new_session_and_loses_the_old_sockets(
+    google, room
+):
+    stub_google(google, google_profile())
+    browser = Client()
+
+    def as_guest():
+        token = browser.get("/api/auth/csrf/").json()["csrf_token"]
+        browser.post(
+            "/api/auth/guest/", {"display_name": "Guest"}, content_type="application/json", HTTP_X_CSRFTOKEN=token
+        )
+        return browser.get("/api/me/").json(), browser.cookies["sessionid"].value
+
+    guest, guest_session = await sync_to_async(as_guest)()
+    cookie = f"sessionid={guest_session}".encode()
+    socket = WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=[*SAME_SITE, (b"cookie", cookie)])
+    assert (await socket.connect(timeout=5))[0] and (await hello(socket))["you"]["id"] == guest["id"]
+
+    def with_google():
+        state = start_google_sign_in(browser)
+        browser.get("/auth/complete/google-oauth2/", {"code": "auth-code", "state": state})
+        return browser.get("/api/me/").json(), browser.cookies["sessionid"].value
+
+    me, session = await sync_to_async(with_google)()
+    assert me["id"] != guest["id"] and me["is_guest"] is False and me["display_name"] == "Mina Kim"
+    assert session != guest_session
+    assert await closed_with(socket) == 4401
+    assert await sync_to_async(lambda: User.objects.get(pk=guest["id"]).is_guest)()  # the guest stays a guest
+
+
+@pytest.mark.django_db
+def test_a_guest_signing_in_with_a_google_account_already_known_gets_that_accounts_user(google):
+    stub_google(google, google_profile())
+    first = Client()
+    first.get("/auth/complete/google-oauth2/", {"code": "c1", "state": start_google_sign_in(first)})
+    mina = first.get("/api/me/").json()
+    browser = Client()
+    token = browser.get("/api/auth/csrf/").json()["csrf_token"]
+    browser.post("/api/auth/guest/", {"display_name": "Guest"}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    response = browser.get("/auth/complete/google-oauth2/", {"code": "c2", "state": start_google_sign_in(browser)})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert browser.get("/api/me/").json()["id"] == mina["id"]
+
+
 @pytest.mark.django_db
 def test_auth_config_offers_google_when_keys_are_set(google):
     config = Client().get("/api/auth/config/").json()
