@@ -165,6 +165,18 @@ ROOMS = {
 # --- Identity ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "rooms.User"
 GUEST_SIGNIN_ENABLED = env_bool("GUEST_SIGNIN_ENABLED", default=DEBUG)
+# New guests per client address (an hour's worth, at most BURST at once) and for the whole site
+# (a minute's worth): each guest is a fresh send budget and socket cap, so their creation is the
+# limit that makes those worth something. Past either: 429 with Retry-After.
+# Guests who have not signed in for this long are retired by `manage.py retire_idle_guests`
+# (signed out, deactivated, their messages shown as "Former guest"). A guest cannot sign in
+# again once their session ends (SESSION_COOKIE_AGE), so the default is that, in days.
+GUEST_IDLE_DAYS = env_int("GUEST_IDLE_DAYS", 14, minimum=1)
+GUEST_SIGNIN_RATE = {
+    "PER_ADDRESS_PER_HOUR": env_int("GUEST_SIGNIN_PER_ADDRESS_PER_HOUR", 20, minimum=1),
+    "PER_ADDRESS_BURST": env_int("GUEST_SIGNIN_PER_ADDRESS_BURST", 5, minimum=1),
+    "SITE_PER_MINUTE": env_int("GUEST_SIGNIN_SITE_PER_MINUTE", 120, minimum=1),
+}
 
 SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env_str("SOCIAL_AUTH_GOOGLE_OAUTH2_KEY", "")
 SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env_str("SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET", "")

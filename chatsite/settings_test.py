@@ -16,6 +16,7 @@ TEST_REDIS_URL = _redis_url
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests store many messages quickly; those about the rate limit set their own tight one.
 ROOMS = {**ROOMS, "SEND_RATE_BURST": 1000}  # noqa: F405
+GUEST_SIGNIN_RATE = {**GUEST_SIGNIN_RATE, "PER_ADDRESS_BURST": 1000}  # noqa: F405
 # A test database of this run's own on a shared PostgreSQL server: two runs at once (a developer's
 # and CI's) must not create and drop the same "test_<name>" under each other.
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405

@@ -10,9 +10,12 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import redis
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -293,9 +296,68 @@ def room_update(*, room: Room, **fields) -> RoomChange:
     return RoomChange(current, [room_event(current)] if shown else [])
 
 
+def guest_signin_allow(*, client_address: str | None) -> None:
+    """Raises 429 rate_limited past the guest sign-in limits (settings.GUEST_SIGNIN_RATE), per
+    client address and for the whole site; each try takes from both."""
+    limits = settings.GUEST_SIGNIN_RATE
+    per_address = {"rate": limits["PER_ADDRESS_PER_HOUR"] / 3600, "burst": limits["PER_ADDRESS_BURST"]}
+    site = {"rate": limits["SITE_PER_MINUTE"] / 60, "burst": limits["SITE_PER_MINUTE"]}
+    state = get_state()
+    try:
+        (address_wait,) = state.take_tokens([f"guest:address:{client_address or '-'}"], **per_address)
+        (site_wait,) = state.take_tokens(["guest:site"], **site)
+    except redis.RedisError as error:
+        logger.warning("rate-limit store unreachable, limiting guest sign-in per process: %r", error)
+        (address_wait,) = _fallback_buckets.take_tokens([f"guest:address:{client_address or '-'}"], **per_address)
+        (site_wait,) = _fallback_buckets.take_tokens(["guest:site"], **site)
+    wait = max(address_wait, site_wait)
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise ChatError(
+            "rate_limited", f"Too many new guests; try again in {seconds} s.", status=429, retry_after=seconds
+        )
+
+
 def guest_user_create(*, display_name: object) -> User:
     name = rules.clean_display_name(display_name)
     user = User(username=f"guest-{secrets.token_hex(8)}", display_name=name, is_guest=True)
     user.set_unusable_password()
     user.save()
     return user
+
+
+FORMER_GUEST_NAME = "Former guest"
+
+
+def idle_guests_retire(*, idle_for: timedelta) -> list[int]:
+    """Guests who have not signed in for `idle_for` lose their identity: signed out (sessions
+    deleted), deactivated, and shown as "Former guest". Their rows stay, so what they wrote
+    stays, under that name. Returns their ids: the caller closes their sockets."""
+    cutoff = timezone.now() - idle_for
+    retiring = set(
+        User.objects.filter(is_guest=True, is_active=True, date_joined__lt=cutoff)
+        .exclude(last_login__gte=cutoff)
+        .values_list("pk", flat=True)
+    )
+    if not retiring:
+        return []
+    # A session names its user only inside its encoded data: read each live one once.
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if _session_user_id(session) in retiring
+    ]
+    with transaction.atomic():
+        Session.objects.filter(session_key__in=ended).delete()
+        User.objects.filter(pk__in=retiring).update(
+            is_active=False, display_name=FORMER_GUEST_NAME, avatar_url="", first_name="", last_name=""
+        )
+    return sorted(retiring)
+
+
+def _session_user_id(session: Session) -> int | None:
+    value = session.get_decoded().get(SESSION_KEY)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -90,7 +90,10 @@ class GuestSignInView(APIView):
     def post(self, request):
         if not settings.GUEST_SIGNIN_ENABLED:
             raise ChatError("guest_disabled", "Guest sign-in is turned off on this server.", status=403)
-        user = services.guest_user_create(display_name=_json_object(request).get("display_name"))
+        display_name = _json_object(request).get("display_name")
+        # The client's address as Daphne reports it: behind nginx, from its X-Forwarded-For.
+        services.guest_signin_allow(client_address=request.META.get("REMOTE_ADDR"))
+        user = services.guest_user_create(display_name=display_name)
         login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(user_data(user), status=status.HTTP_201_CREATED)
 

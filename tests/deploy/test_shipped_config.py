@@ -150,3 +150,24 @@ def test_the_healthcheck_reports_a_dead_daphne():
     )
     assert result.returncode == 1
     assert "health check failed" in result.stderr
+
+
+def test_idle_guests_and_expired_sessions_are_cleared_daily_in_both_deployments():
+    unit = (DEPLOY / "systemd" / "rooms-maintenance.service").read_text()
+    timer = (DEPLOY / "systemd" / "rooms-maintenance.timer").read_text()
+    assert "ExecStart=/srv/rooms/.venv/bin/python manage.py retire_idle_guests" in unit
+    assert "ExecStart=/srv/rooms/.venv/bin/python manage.py clearsessions" in unit
+    assert "OnCalendar=" in timer and "Persistent=true" in timer
+    service = COMPOSE["services"]["maintenance"]
+    script = " ".join(service["command"])
+    assert "manage.py retire_idle_guests" in script and "manage.py clearsessions" in script
+    assert "sleep 86400" in script
+    assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert service["environment"]["DJANGO_DEBUG"] == "0"
+
+
+def test_the_maintenance_commands_exist():
+    from django.core.management import get_commands
+
+    assert get_commands()["retire_idle_guests"] == "rooms"
+    assert "clearsessions" in get_commands()

@@ -5,7 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 from rest_framework.test import APIClient
 
-from rooms.models import Message
+from rooms.models import Message, User
 from tests.support.frames import frame_of_type, frames_before_pong, hello
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,3 +103,59 @@ def test_moderators_are_not_held_to_the_budget_for_cleaning_up(api, user, make_u
         for i in range(1, 5)
     ]
     assert [moderator.delete(f"/api/rooms/lobby/messages/{pk}/").status_code for pk in ids] == [204] * 4
+
+
+def sign_in_guest(address: str, name: str = "Guest"):
+    client = APIClient(REMOTE_ADDR=address)
+    return client.post("/api/auth/guest/", {"display_name": name}, format="json")
+
+
+@pytest.mark.parametrize("limited_by", ["address", "site"])
+def test_guest_sign_in_is_limited_per_address_and_for_the_site(settings, limited_by):
+    if limited_by == "address":
+        settings.GUEST_SIGNIN_RATE = {"PER_ADDRESS_PER_HOUR": 20, "PER_ADDRESS_BURST": 3, "SITE_PER_MINUTE": 1000}
+        addresses = ["203.0.113.7"] * 4
+    else:
+        settings.GUEST_SIGNIN_RATE = {"PER_ADDRESS_PER_HOUR": 20, "PER_ADDRESS_BURST": 3, "SITE_PER_MINUTE": 3}
+        addresses = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]
+    answers = [sign_in_guest(address) for address in addresses]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]
+    assert_api_error(answers[3], 429, "rate_limited")
+    assert int(answers[3]["Retry-After"]) >= 1
+    assert User.objects.filter(is_guest=True).count() == 3
+    if limited_by == "address":
+        assert sign_in_guest("198.51.100.9").status_code == 201  # another address is not held up
+
+
+def test_idle_guests_are_retired_with_their_sessions_and_their_messages_stay(make_user, room):
+    from datetime import timedelta
+
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(days=20)
+    idle = make_user("Idle guest", is_guest=True, date_joined=long_ago, last_login=long_ago)
+    recent = make_user("Recent guest", is_guest=True, last_login=timezone.now())
+    google = make_user("Google person", date_joined=long_ago, last_login=long_ago)
+    sessions = {}
+    for user in (idle, recent):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session.save()
+        sessions[user.pk] = session.session_key
+    Message.objects.create(room=room, author=idle, body="still here", client_id="idle-1", seq=1, event=1)
+
+    out = __import__("io").StringIO()
+    call_command("retire_idle_guests", "--idle-days", "14", stdout=out)
+    assert "Retired 1 guest" in out.getvalue()
+
+    idle.refresh_from_db()
+    assert (idle.is_active, idle.shown_name) == (False, "Former guest")
+    assert not SessionStore().exists(sessions[idle.pk]) and SessionStore().exists(sessions[recent.pk])
+    for other in (recent, google):
+        other.refresh_from_db()
+        assert other.is_active and other.shown_name != "Former guest"
+    message = Message.objects.select_related("author").get(client_id="idle-1")
+    assert (message.body, message.author.shown_name) == ("still here", "Former guest")

@@ -106,6 +106,9 @@ class LiveSite:
             else self.database.url,
             # Sites started by concurrent tests share the Redis server, never its keys or channels.
             REDIS_PREFIX=f"live{uuid.uuid4().hex[:10]}:",
+            # Every client of a test comes from 127.0.0.1: a test about the limit sets its own.
+            GUEST_SIGNIN_PER_ADDRESS_BURST="100000",
+            GUEST_SIGNIN_SITE_PER_MINUTE="100000",
             PYTHONUNBUFFERED="1",
         )
         if self.redis_url:
