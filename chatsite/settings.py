@@ -270,6 +270,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# /api/schema/ and /api/docs/ for anyone; otherwise for staff only (rooms/api/permissions.py).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rooms API",
     "DESCRIPTION": "Rooms, history and identity. WebSocket frames: docs/protocol.md.",

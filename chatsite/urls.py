@@ -3,11 +3,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from rooms import views
+from rooms.api.permissions import ApiDocsVisible
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Public in development; in production for staff only unless API_DOCS_PUBLIC says otherwise.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsVisible]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[ApiDocsVisible]),
+        name="api-docs",
+    ),
     path("api/", include("rooms.api.urls")),
     path("auth/", include("social_django.urls", namespace="social")),
     path("health/", views.health, name="health"),

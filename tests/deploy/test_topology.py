@@ -197,6 +197,7 @@ def test_health_and_the_original_scheme_pass_through_the_proxy(topology):
     # Debug is off: Django would answer a request it believed to be plain HTTP with a redirect
     # to HTTPS (a loop behind the proxy) and would not send HSTS. Both depend on X-Forwarded-Proto.
     assert "Strict-Transport-Security" in response.headers
+    assert response.headers["Server"] == "nginx"  # server_tokens off: no version to look up
 
 
 def test_the_container_health_check_passes_against_a_live_daphne(topology):

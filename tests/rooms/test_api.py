@@ -305,7 +305,18 @@ def test_message_of_another_room_is_404(api, room, make_room, user):
 # --- Schema and health -------------------------------------------------------------------
 
 
-def test_openapi_schema_and_docs_are_served(anonymous_api):
+def test_schema_and_docs_are_for_staff_only_unless_made_public(anonymous_api, api, make_user, settings):
+    settings.API_DOCS_PUBLIC = False
+    assert anonymous_api.get("/api/schema/").status_code in (401, 403)
+    assert api.get("/api/schema/").status_code == 403  # signed in, not staff
+    assert Client().get("/api/docs/").status_code in (401, 403)
+    staff = APIClient()
+    staff.force_authenticate(make_user("Admin", is_staff=True))
+    assert staff.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").status_code == 200
+
+
+def test_openapi_schema_and_docs_are_served(anonymous_api, settings):
+    settings.API_DOCS_PUBLIC = True
     schema = anonymous_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     assert "/api/rooms/{slug}/messages/" in schema.json()["paths"]
