@@ -53,14 +53,47 @@ def non_negative_int(text: str) -> int | None:
     return int(text) if _NON_NEGATIVE_INT.fullmatch(text) else None
 
 
+# Letters that render blank although Unicode files them as letters or symbols.
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+# Marks that make a name look verified or official.
+_BADGES = set("\u2713\u2714\u2705\u2611\u2612\u2717\u2718\u2606\u2605\U0001f6e1\U0001f451")
+# Scripts whose letters look alike: a word mixing them ("\u0410dmin", a Cyrillic A) only serves to
+# pass for someone else.
+_LOOKALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def _script(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    return next((script for script in _LOOKALIKE_SCRIPTS if name.startswith(script)), None)
+
+
+def name_skeleton(name: str) -> str:
+    """What a name looks like, for telling whether two names could be taken for each other:
+    compatibility forms folded (NFKC), case and spacing ignored."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 def clean_display_name(name: object) -> str:
+    """A name that shows as what it is: no control or format characters (right-to-left overrides,
+    zero-width spaces, byte-order marks), something visible, no verified-looking badges, and no
+    word mixing Latin, Cyrillic and Greek letters."""
     if not isinstance(name, str):
         raise ChatError("invalid_field", "`display_name` must be a string.")
-    name = unicodedata.normalize("NFC", name).strip()
+    name = unicodedata.normalize("NFKC", name).strip()
     if not name:
         raise ChatError("invalid_display_name", "Choose a display name.")
     if len(name) > DISPLAY_NAME_MAX:
         raise ChatError("invalid_display_name", f"A display name has at most {DISPLAY_NAME_MAX} characters.")
     if _CONTROL.search(name) or not _is_encodable(name) or any(c in name for c in "\t\r\n"):
         raise ChatError("invalid_display_name", "A display name cannot contain control characters.")
+    if any(unicodedata.category(c) == "Cf" for c in name):
+        raise ChatError("invalid_display_name", "A display name cannot contain invisible formatting characters.")
+    visible = [c for c in name if not c.isspace() and c not in _BLANK_LETTERS]
+    if not any(unicodedata.category(c)[0] in "LNS" for c in visible):
+        raise ChatError("invalid_display_name", "A display name needs a visible letter, digit or symbol.")
+    if any(c in _BADGES for c in name):
+        raise ChatError("invalid_display_name", "A display name cannot carry badges such as check marks.")
+    for word in name.split():
+        if len({script for script in map(_script, word) if script}) > 1:
+            raise ChatError("invalid_display_name", "A word of a display name cannot mix Latin, Cyrillic and Greek.")
     return name

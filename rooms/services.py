@@ -319,7 +319,14 @@ def guest_signin_allow(*, client_address: str | None) -> None:
 
 
 def guest_user_create(*, display_name: object) -> User:
+    """A guest with `display_name`, which may not look like the name of an active moderator."""
     name = rules.clean_display_name(display_name)
+    skeleton = rules.name_skeleton(name)
+    staff = User.objects.filter(is_staff=True, is_active=True).only(
+        "display_name", "first_name", "last_name", "username"
+    )
+    if any(rules.name_skeleton(member.shown_name) == skeleton for member in staff):
+        raise ChatError("invalid_display_name", "That name belongs to a moderator; choose another.")
     user = User(username=f"guest-{secrets.token_hex(8)}", display_name=name, is_guest=True)
     user.set_unusable_password()
     user.save()

@@ -159,3 +159,38 @@ def test_idle_guests_are_retired_with_their_sessions_and_their_messages_stay(mak
         assert other.is_active and other.shown_name != "Former guest"
     message = Message.objects.select_related("author").get(client_id="idle-1")
     assert (message.body, message.author.shown_name) == ("still here", "Former guest")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u202egnp.exe",  # right-to-left override
+        "\u200b\u200b",  # zero-width spaces only
+        "\ufeffAdmin",  # byte-order mark
+        "\u3164\u3164",  # Hangul fillers: letters that render blank
+        "\u0410dmin",  # a Cyrillic A in a Latin word
+        "Moderator \u2714",  # a verified-looking check mark
+        "\u0301\u0301",  # combining marks and nothing to mark
+    ],
+    ids=["rlo", "zwsp-only", "bom", "blank-letters", "mixed-script", "badge", "marks-only"],
+)
+def test_display_names_that_hide_or_pretend_are_refused(anonymous_api, name):
+    response = anonymous_api.post("/api/auth/guest/", {"display_name": name}, format="json")
+    assert_api_error(response, 400, "invalid_display_name")
+
+
+@pytest.mark.parametrize("name", ["민아", "Mina 김", "Ζωή", "Иван", "O'Brien-Smith", "Ｍｉｎａ"])
+def test_ordinary_names_in_any_script_are_accepted(anonymous_api, name):
+    response = anonymous_api.post("/api/auth/guest/", {"display_name": name}, format="json")
+    assert response.status_code == 201, response.content
+    if name == "Ｍｉｎａ":
+        assert response.json()["display_name"] == "Mina"  # full-width letters folded (NFKC)
+
+
+def test_a_guest_cannot_take_a_moderators_name(anonymous_api, make_user):
+    make_user("Admin", is_staff=True)
+    for name in ("Admin", "admin", " ADMIN ", "Ａｄｍｉｎ"):
+        response = anonymous_api.post("/api/auth/guest/", {"display_name": name}, format="json")
+        assert_api_error(response, 400, "invalid_display_name")
+    make_user("Retired mod", is_staff=True, is_active=False)
+    assert anonymous_api.post("/api/auth/guest/", {"display_name": "Retired mod"}, format="json").status_code == 201
