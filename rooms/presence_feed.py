@@ -28,11 +28,10 @@ import redis
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from rooms import realtime, selectors
+from rooms import realtime, selectors, state
 from rooms.errors import ChatError
 from rooms.presence import Departed, Opened, Snapshot, get_presence
 from rooms.serializers import author_data
-from rooms.state import get_state
 from rooms.workers import db_read
 
 logger = logging.getLogger(__name__)
@@ -184,6 +183,14 @@ async def _best_effort(operation, *args, **kwargs):
         return None
 
 
+def _best_effort_blocking(operation, *args, **kwargs):
+    try:
+        return operation(*args, **kwargs)
+    except redis.RedisError as error:
+        logger.warning("presence store unreachable: %r", error)
+        return None
+
+
 # --- Sockets (on the event loop) ---------------------------------------------------------------
 
 
@@ -234,17 +241,16 @@ async def socket_typing(room_id: int, user, socket_id: str) -> None:
 
 def poll_heartbeat(room_id: int, user, connection_id: str) -> Snapshot | None:
     """A poll is its connection's heartbeat. Raises ChatError past the connection cap."""
-    try:
-        opened = get_presence().open_blocking(
-            room_id,
-            user.pk,
-            f"http:{connection_id}",
-            ttl=_conf("HTTP_PRESENCE_TTL"),
-            cap=_conf("MAX_CONNECTIONS_PER_USER"),
-            limit=_conf("ONLINE_LIST_MAX"),
-        )
-    except redis.RedisError as error:
-        logger.warning("presence store unreachable: %r", error)
+    opened = _best_effort_blocking(
+        get_presence().open_blocking,
+        room_id,
+        user.pk,
+        f"http:{connection_id}",
+        ttl=_conf("HTTP_PRESENCE_TTL"),
+        cap=_conf("MAX_CONNECTIONS_PER_USER"),
+        limit=_conf("ONLINE_LIST_MAX"),
+    )
+    if opened is None:
         return None
     if opened.refused:
         raise ChatError("too_many_connections", "Too many open connections for this user.", status=429)
@@ -260,32 +266,24 @@ def poll_heartbeat(room_id: int, user, connection_id: str) -> Snapshot | None:
 
 def poll_ended(room_id: int, user, connection_id: str) -> None:
     """The HTTP client left the room: its presence ends after the grace period, as a socket's."""
-    try:
-        get_presence().close_blocking(room_id, user.pk, f"http:{connection_id}", grace=_conf("PRESENCE_GRACE"))
-    except redis.RedisError as error:
-        logger.warning("presence store unreachable: %r", error)
+    _best_effort_blocking(
+        get_presence().close_blocking, room_id, user.pk, f"http:{connection_id}", grace=_conf("PRESENCE_GRACE")
+    )
 
 
 def poll_typing(room_id: int, user) -> None:
     """At most one a TYPING_INTERVAL per user and room, as a socket's: more are dropped, not
     refused (typing is a hint; a client that sends too many has nothing to retry)."""
-    try:
-        (wait,) = get_state().take_tokens([f"typing:{room_id}:{user.pk}"], rate=1 / _conf("TYPING_INTERVAL"), burst=1)
-        if wait > 0:
-            return
-        get_presence().typing_blocking(room_id, user.pk, seconds=_conf("TYPING_SHOWN"))
-    except redis.RedisError as error:
-        logger.warning("presence store unreachable: %r", error)
+    (wait,) = state.take_tokens([f"typing:{room_id}:{user.pk}"], rate=1 / _conf("TYPING_INTERVAL"), burst=1)
+    if wait > 0:
+        return
+    _best_effort_blocking(get_presence().typing_blocking, room_id, user.pk, seconds=_conf("TYPING_SHOWN"))
     _publish_now(room_id, {"type": "typing", "user": author_data(user)})
 
 
 def typing_now(room_id: int, *, besides: int) -> list[dict]:
-    try:
-        user_ids = [user_id for user_id in get_presence().typing_now(room_id) if user_id != besides]
-    except redis.RedisError as error:
-        logger.warning("presence store unreachable: %r", error)
-        return []
-    return list(_users_by_id(user_ids).values())
+    typists = _best_effort_blocking(get_presence().typing_now, room_id) or []
+    return list(_users_by_id([user_id for user_id in typists if user_id != besides]).values())
 
 
 def _publish_now(room_id: int, frame: dict) -> None:

@@ -12,24 +12,19 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import redis
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from rooms import message_store, rules
+from rooms import message_store, rules, state
 from rooms.errors import ChatError
 from rooms.events import MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, RoomEvent, message_event, room_event
 from rooms.models import Message, Room, User
 from rooms.serializers import message_data
-from rooms.state import MemoryState, get_state
 
 logger = logging.getLogger(__name__)
-# Used only while the shared store is unreachable: limits then hold per process instead of
-# failing every send (chat keeps working through a Redis restart).
-_fallback_buckets = MemoryState()
 
 BATCH_MAX_SENDS = message_store.BATCH_MAX_SENDS
 # The room's own fields clients show: a change to one of them is a room event.
@@ -85,17 +80,12 @@ def _send_rate_waits(authors: list[User]) -> list[float]:
     One round trip to the shared store for all of them; an author named twice takes two."""
     conf = settings.ROOMS
     bucket = {"rate": conf["SEND_RATE_COUNT"] / conf["SEND_RATE_PERIOD"], "burst": conf["SEND_RATE_BURST"]}
-    names = [f"send:{author.pk}" for author in authors]
-    try:
-        return get_state().take_tokens(names, **bucket)
-    except redis.RedisError as error:
-        logger.warning("rate-limit store unreachable, limiting per process: %r", error)
-        return _fallback_buckets.take_tokens(names, **bucket)
+    return state.take_tokens([f"send:{author.pk}" for author in authors], **bucket)
 
 
-def _rate_limited(wait: float) -> ChatError:
+def _rate_limited(wait: float, what: str = "messages") -> ChatError:
     seconds = max(1, math.ceil(wait))
-    return ChatError("rate_limited", f"Too many messages; try again in {seconds} s.", status=429, retry_after=seconds)
+    return ChatError("rate_limited", f"Too many {what}; try again in {seconds} s.", status=429, retry_after=seconds)
 
 
 def _room_archived() -> ChatError:
@@ -302,20 +292,11 @@ def guest_signin_allow(*, client_address: str | None) -> None:
     limits = settings.GUEST_SIGNIN_RATE
     per_address = {"rate": limits["PER_ADDRESS_PER_HOUR"] / 3600, "burst": limits["PER_ADDRESS_BURST"]}
     site = {"rate": limits["SITE_PER_MINUTE"] / 60, "burst": limits["SITE_PER_MINUTE"]}
-    state = get_state()
-    try:
-        (address_wait,) = state.take_tokens([f"guest:address:{client_address or '-'}"], **per_address)
-        (site_wait,) = state.take_tokens(["guest:site"], **site)
-    except redis.RedisError as error:
-        logger.warning("rate-limit store unreachable, limiting guest sign-in per process: %r", error)
-        (address_wait,) = _fallback_buckets.take_tokens([f"guest:address:{client_address or '-'}"], **per_address)
-        (site_wait,) = _fallback_buckets.take_tokens(["guest:site"], **site)
+    (address_wait,) = state.take_tokens([f"guest:address:{client_address or '-'}"], **per_address)
+    (site_wait,) = state.take_tokens(["guest:site"], **site)
     wait = max(address_wait, site_wait)
     if wait > 0:
-        seconds = max(1, math.ceil(wait))
-        raise ChatError(
-            "rate_limited", f"Too many new guests; try again in {seconds} s.", status=429, retry_after=seconds
-        )
+        raise _rate_limited(wait, "new guests")
 
 
 def guest_user_create(*, display_name: object) -> User:

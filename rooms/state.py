@@ -8,12 +8,16 @@ own store: rooms/presence.py.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
+import redis
 from django.conf import settings
 
 from rooms.redis_scripts import OnePerProcess, RedisScripts, decode
+
+logger = logging.getLogger(__name__)
 
 # Token buckets, one per key, all with the same rate: a write thread decides a whole batch of
 # sends in one round trip. A key may come twice (one user's two sends): each takes its own
@@ -113,3 +117,17 @@ _state: OnePerProcess[RedisState | MemoryState] = OnePerProcess(RedisState, Memo
 # The process's state store; reset_state forgets it (tests switch between Redis and memory).
 get_state = _state.get
 reset_state = _state.reset
+
+# Used only while the shared store is unreachable: limits then hold per process instead of
+# failing every send (chat keeps working through a Redis restart).
+_fallback_buckets = MemoryState()
+
+
+def take_tokens(names: list[str], *, rate: float, burst: int) -> list[float]:
+    """Per name, in order: seconds to wait before the next try (0: allowed now, a token taken),
+    from the shared buckets, or from this process's own while they are unreachable."""
+    try:
+        return get_state().take_tokens(names, rate=rate, burst=burst)
+    except redis.RedisError as error:
+        logger.warning("rate-limit store unreachable, limiting per process: %r", error)
+        return _fallback_buckets.take_tokens(names, rate=rate, burst=burst)

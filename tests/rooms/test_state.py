@@ -22,7 +22,7 @@ def _forget_scripts(url: str) -> None:
 def test_rate_limit_still_counts_in_redis_after_its_script_is_forgotten(redis_state, redis_url, settings):
     assert redis_state.take_tokens(["send:1"], rate=1.0, burst=2) == [0]
     _forget_scripts(redis_url)
-    # A failing script would fall back to a per-process bucket (services._send_rate_waits), so
+    # A failing script would fall back to a per-process bucket (state.take_tokens), so
     # check that the shared bucket itself is what runs out.
     assert redis_state.take_tokens(["send:1"], rate=1.0, burst=2) == [0]
     assert redis_state.take_tokens(["send:1"], rate=1.0, burst=2)[0] > 0
