@@ -24,7 +24,7 @@ from rooms.serializers import iso_datetime
 
 # What is read of a message and of its author, in this order, wherever messages are read.
 MESSAGE_COLUMNS = ("id", "seq", "event", "body", "client_id", "created_at", "edited_at", "deleted")
-AUTHOR_COLUMNS = ("id", "display_name", "first_name", "last_name", "username", "avatar_url")
+AUTHOR_COLUMNS = ("id", "display_name", "first_name", "last_name", "username", "avatar_url", "is_staff")
 # What is read of a room: the Room shape of docs/protocol.md, less online_count.
 ROOM_COLUMNS = ("slug", "name", "description", "is_archived", "last_message_at", "last_seq", "last_event")
 # What a send inserts.
@@ -65,11 +65,12 @@ def _iso(value) -> str | None:
 
 def author_row_data(row) -> dict:
     """`row`: the values of AUTHOR_COLUMNS, in that order."""
-    pk, display_name, first_name, last_name, username, avatar_url = row
+    pk, display_name, first_name, last_name, username, avatar_url, is_staff = row
     return {
         "id": pk,
         "display_name": shown_name(display_name, first_name, last_name, username),
         "avatar_url": avatar_url,
+        "is_staff": bool(is_staff),
     }
 
 

@@ -194,3 +194,29 @@ def test_a_guest_cannot_take_a_moderators_name(anonymous_api, make_user):
         assert_api_error(response, 400, "invalid_display_name")
     make_user("Retired mod", is_staff=True, is_active=False)
     assert anonymous_api.post("/api/auth/guest/", {"display_name": "Retired mod"}, format="json").status_code == 201
+
+
+async def test_every_author_shape_says_whether_the_user_is_staff(connect, make_user, room):
+    """The UI marks staff from this flag, never from the name (docs/protocol.md, Author)."""
+    moderator = await database_sync_to_async(make_user)("Admin", is_staff=True)
+    member = await database_sync_to_async(make_user)("Admin \u2714")
+    socket, connected, _ = await connect(member, "lobby")
+    assert connected and (await hello(socket))["you"]["is_staff"] is False
+    other, connected, _ = await connect(moderator, "lobby")
+    assert connected
+    staff_hello = await hello(other)
+    assert {u["id"]: u["is_staff"] for u in staff_hello["online"]} == {member.pk: False, moderator.pk: True}
+    heard: dict[int, bool] = {}
+    while moderator.pk not in heard:
+        heard.update({u["id"]: u["is_staff"] for u in (await frame_of_type(socket, "presence"))["joined"]})
+    assert heard[moderator.pk] is True and heard.get(member.pk, False) is False
+    await other.send_json_to({"type": "send", "body": "hello", "client_id": "m1"})
+    frame = await frame_of_type(socket, "message.new")
+    assert frame["message"]["author"]["is_staff"] is True
+    await other.send_json_to({"type": "typing"})
+    assert (await frame_of_type(socket, "typing"))["user"]["is_staff"] is True
+
+    api = APIClient()
+    await database_sync_to_async(api.force_authenticate)(member)
+    listed = await database_sync_to_async(api.get)("/api/rooms/lobby/messages/")
+    assert [m["author"]["is_staff"] for m in listed.json()["messages"]] == [True]
