@@ -2,6 +2,7 @@
 (see `.env.example`); with nothing set you get the embedded default: debug on, SQLite,
 the in-memory channel layer and guest sign-in."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "social_django",
+    "axes",
     "channels",
     "rooms",
 ]
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Sign-in failures (state mismatch, access denied, Google unreachable) end on a readable page.
     "social_django.middleware.SocialAuthExceptionMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"
@@ -182,6 +186,8 @@ SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env_str("SOCIAL_AUTH_GOOGLE_OAUTH2_KEY", "")
 SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env_str("SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET", "")
 GOOGLE_SIGNIN_ENABLED = bool(SOCIAL_AUTH_GOOGLE_OAUTH2_KEY and SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET)
 AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out account or address is refused before its password is checked.
+    "rooms.password_lockout.PasswordLockoutBackend",
     "social_core.backends.google.GoogleOAuth2",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -209,6 +215,17 @@ SOCIAL_AUTH_PIPELINE = [
     "rooms.auth_pipeline.sign_in_instead_of_the_guest",
 ]
 LOGIN_URL = "/"
+
+# Password sign-in (the admin's login form) is locked for an account, and for a client address,
+# after LOGIN_FAILURE_LIMIT failures, for LOGIN_LOCKOUT_MINUTES (rooms/password_lockout.py).
+# Counted in the database, so across processes; a successful sign-in clears the account's count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rooms.password_lockout.locked_out_response"
+# Axes would also log every successful sign-in, a row per guest; failures are what it is for.
+AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -295,5 +312,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # Its start-up banner, at every manage.py command; lockouts are logged at WARNING.
+        "axes.apps": {"level": "WARNING"},
+    },
 }

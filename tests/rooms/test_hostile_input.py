@@ -3,6 +3,7 @@ each answer is a clear error in the API's one shape, never a 500 or Python's own
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db.models import F
 from rest_framework.test import APIClient
 
 from rooms.models import Message, User
@@ -220,3 +221,57 @@ async def test_every_author_shape_says_whether_the_user_is_staff(connect, make_u
     await database_sync_to_async(api.force_authenticate)(member)
     listed = await database_sync_to_async(api.get)("/api/rooms/lobby/messages/")
     assert [m["author"]["is_staff"] for m in listed.json()["messages"]] == [True]
+
+
+def admin_login(username: str, password: str, address: str = "203.0.113.50"):
+    from django.test import Client
+
+    client = Client(REMOTE_ADDR=address)
+    response = client.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+    return response, client
+
+
+@pytest.fixture
+def admin_account(make_user):
+    account = make_user("Boss", username="boss", is_staff=True, is_superuser=True)
+    account.set_password("right horse battery staple")
+    account.save()
+    return account
+
+
+def signed_in_to_admin(client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def test_the_admin_login_locks_an_account_after_repeated_failures(admin_account, settings):
+    failures = [admin_login("boss", f"guess {i}", address=f"198.51.100.{i}")[0] for i in range(30)]
+    assert [r.status_code for r in failures[: settings.AXES_FAILURE_LIMIT - 1]] == [200] * (
+        settings.AXES_FAILURE_LIMIT - 1
+    )  # the form again, with its error
+    assert {r.status_code for r in failures[settings.AXES_FAILURE_LIMIT :]} == {429}
+    locked, client = admin_login("boss", "right horse battery staple", address="192.0.2.1")
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in locked.content.decode()
+    assert not signed_in_to_admin(client)
+
+
+def test_the_admin_login_locks_an_address_that_tries_many_accounts(admin_account, settings):
+    tried = [admin_login(f"user{i}", "guess")[0].status_code for i in range(settings.AXES_FAILURE_LIMIT + 2)]
+    assert tried[-1] == 429
+    locked, client = admin_login("boss", "right horse battery staple")
+    assert locked.status_code == 429 and not signed_in_to_admin(client)
+    elsewhere, client = admin_login("boss", "right horse battery staple", address="192.0.2.9")
+    assert elsewhere.status_code == 302 and signed_in_to_admin(client)
+
+
+def test_an_admin_lockout_ends_after_the_cool_off(admin_account, settings):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        admin_login("boss", "wrong")
+    assert admin_login("boss", "right horse battery staple")[0].status_code == 429
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+    response, client = admin_login("boss", "right horse battery staple")
+    assert response.status_code == 302 and signed_in_to_admin(client)

@@ -1,0 +1,29 @@
+"""Lockout after repeated failed password sign-ins (the admin's login form), by django-axes.
+
+Axes counts failures per account and per client address in the database, so every process
+sees the same counts (settings: AXES_*). Only password sign-ins are counted: Google signs its
+users in itself, and a guest has no password."""
+
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off
+from django.shortcuts import render
+
+
+class PasswordLockoutBackend(AxesStandaloneBackend):
+    """Axes' backend for password sign-ins only. Axes refuses any authenticate() without a
+    request, and social-auth's pipeline calls it without one: those calls are not ours."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if password is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def locked_out_response(request, original_response=None, credentials=None):
+    """What a locked-out client gets (settings.AXES_LOCKOUT_CALLABLE): a readable page, 429,
+    and when to come back."""
+    wait = get_cool_off(request)
+    seconds = max(1, int(wait.total_seconds())) if wait else 3600
+    response = render(request, "signin_locked_out.html", {"minutes": -(-seconds // 60)}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
