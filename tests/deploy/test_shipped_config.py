@@ -64,6 +64,17 @@ def test_the_api_timeout_outlasts_daphnes_own():
     assert http_timeout < seconds(location("/api/"), "proxy_read_timeout")
 
 
+def test_sign_in_and_the_admin_are_held_to_one_request_a_second_per_address():
+    zone_line = r"limit_req_zone \$binary_remote_addr zone=rooms_signin:\w+ rate=(\d+)r/s;"
+    zone = re.search(zone_line, SHIPPED_NGINX.read_text())
+    assert zone and int(zone.group(1)) == 1
+    for path in ("/admin/", "/auth/", "/api/auth/"):
+        block = location(path)
+        assert re.search(r"limit_req zone=rooms_signin burst=\d+ nodelay;", block), path
+        assert "proxy_pass http://rooms_daphne;" in block
+        assert "error_page 429 = @rooms_too_many" in block
+
+
 def test_a_client_never_sets_the_forwarded_headers_daphne_trusts():
     text = SHIPPED_NGINX.read_text()
     assert "$proxy_add_x_forwarded_for" not in text
