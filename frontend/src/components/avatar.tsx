@@ -25,7 +25,7 @@ export function Avatar({ user, size = 36 }: { user: UserRef; size?: number }) {
       aria-hidden="true"
       style={{ ...style, backgroundColor: `hsl(${hueFor(user.id)} 55% 45%)` }}
     >
-      {initials(user.display_name)}
+      <bdi>{initials(user.display_name)}</bdi>
     </span>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { createTranslator, pickLocale } from './i18n';
+import { createPartsTranslator, createTranslator, pickLocale } from './i18n';
 
 describe('i18n', () => {
   it('picks Korean for ko-KR and English for anything else', () => {
@@ -12,5 +12,12 @@ describe('i18n', () => {
   it('fills named parameters', () => {
     expect(createTranslator('en')('rooms.online', { count: 3 })).toBe('3 online');
     expect(createTranslator('ko')('chat.joined', { name: '준' })).toBe('준 님이 들어왔습니다');
+  });
+
+  it('fills parameters that are not text, keeping them apart from the words around them', () => {
+    const name = { element: 'Jun' };
+    expect(createPartsTranslator('en')('chat.typing.one', { a: name })).toEqual([name, ' is typing…']);
+    expect(createPartsTranslator('ko')('chat.typing.two', { a: 1, b: 2 })).toEqual([1, ' 님과 ', 2, ' 님이 입력 중…']);
+    expect(createPartsTranslator('en')('chat.joined', {})).toEqual(['{name}', ' joined']);
   });
 });

@@ -73,6 +73,8 @@ const en = {
   'chat.forbidden': 'Your account is not allowed to join this room.',
   'chat.notFound': 'This room does not exist.',
   'chat.empty': 'No messages yet. Say hello!',
+  'user.staff': 'Staff',
+  'user.staffHint': 'A member of the site staff',
   'error.config': 'The app is misconfigured: {detail}',
   'error.body_too_long': 'The message is too long (4000 characters at most).',
   'error.rate_limited': 'You are sending too fast.',
@@ -159,6 +161,8 @@ const ko: Record<MessageKey, string> = {
   'chat.forbidden': '이 계정으로는 채팅방에 들어갈 수 없습니다.',
   'chat.notFound': '없는 채팅방입니다.',
   'chat.empty': '아직 메시지가 없습니다. 먼저 인사해 보세요!',
+  'user.staff': '운영진',
+  'user.staffHint': '사이트 운영진',
   'error.config': '앱 설정이 잘못되었습니다: {detail}',
   'error.body_too_long': '메시지가 너무 깁니다 (최대 4000자).',
   'error.rate_limited': '메시지를 너무 빨리 보내고 있습니다.',
@@ -191,8 +195,24 @@ export function createTranslator(locale: Locale): Translate {
   };
 }
 
+/** Like Translate, for parameters that are not plain text (a user's name in its own element). */
+export type TranslateParts = <T>(key: MessageKey, params: Record<string, T>) => (string | T)[];
+
+/** The text cut at its `{name}`s, each replaced by its parameter; empty pieces are left out. */
+export function createPartsTranslator(locale: Locale): TranslateParts {
+  const dict = dictionaries[locale];
+  return <T>(key: MessageKey, params: Record<string, T>) => {
+    const pieces = (dict[key] ?? en[key]).split(/\{(\w+)\}/);
+    // split() with a group puts the names at the odd places.
+    return pieces
+      .map((piece, i) => (i % 2 === 1 ? (Object.hasOwn(params, piece) ? (params[piece] as T) : `{${piece}}`) : piece))
+      .filter((piece) => piece !== '');
+  };
+}
+
 const browserLanguages =
   typeof navigator === 'undefined' ? [] : navigator.languages?.length ? navigator.languages : [navigator.language];
 
 export const locale: Locale = pickLocale(browserLanguages);
 export const t: Translate = createTranslator(locale);
+export const tParts: TranslateParts = createPartsTranslator(locale);

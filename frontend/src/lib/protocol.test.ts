@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { change, helloFrame, jun, presenceFrame } from '../test/fake-websocket';
-import { parseServerFrame } from './protocol';
+import { change, changes, helloFrame, jun, message, presenceFrame } from '../test/fake-websocket';
+import { parseChanges, parseServerFrame } from './protocol';
 
 const parse = (frame: unknown) => parseServerFrame(JSON.stringify(frame));
 
@@ -29,5 +29,45 @@ describe('parseServerFrame: presence', () => {
     const { presence_version: _dropped, ...older } = helloFrame();
     expect(parse(older)).toMatchObject({ presence_version: 0 });
     expect(parse(helloFrame({ presence_version: 'x' }))).toBeNull();
+  });
+});
+
+describe('parseServerFrame: is_staff', () => {
+  // A user as an older server sends it: no is_staff.
+  const older = { id: 7, display_name: 'Admin ✔', avatar_url: '' };
+  const staff = { id: 8, display_name: 'Mod', avatar_url: '', is_staff: true };
+
+  it('reads a user without is_staff as not staff, wherever a user comes', () => {
+    const hello = parse(helloFrame({ online: [older], messages: [message(1, 1, { author: older })] }));
+    expect(hello).toMatchObject({ online: [{ id: 7, is_staff: false }], messages: [{ author: { id: 7, is_staff: false } }] });
+    expect(parse({ type: 'message.new', event: 1, message: message(1, 1, { author: older }) })).toMatchObject({
+      message: { author: { display_name: 'Admin ✔', is_staff: false } },
+    });
+    expect(parse({ type: 'typing', user: older })).toEqual({ type: 'typing', user: { ...older, is_staff: false } });
+    expect(parse(presenceFrame(3, 1, { joined: [{ ...older, version: 2 }], left: [{ ...older, version: 1 }] }))).toMatchObject({
+      joined: [{ id: 7, is_staff: false }],
+      left: [{ id: 7, is_staff: false }],
+    });
+  });
+
+  it('keeps is_staff: true, and refuses a user whose is_staff is not a boolean', () => {
+    expect(parse({ type: 'typing', user: staff })).toEqual({ type: 'typing', user: staff });
+    expect(parse({ type: 'ack', client_id: 'c1', message: message(1, 1, { author: staff }) })).toMatchObject({
+      message: { author: { is_staff: true } },
+    });
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    expect(parse({ type: 'typing', user: { ...older, is_staff: 'true' } })).toBeNull();
+    expect(parse({ type: 'typing', user: { ...older, is_staff: 1 } })).toBeNull();
+  });
+
+  it('reads a REST changes answer without is_staff as not staff', () => {
+    const answer = parseChanges({
+      ...changes({ messages: [message(1, 1, { author: older })] }),
+      presence: { online: [older, staff], online_count: 2, version: 4 },
+      typing: [older],
+    });
+    expect(answer?.messages[0]?.author.is_staff).toBe(false);
+    expect(answer?.presence?.online.map((u) => u.is_staff)).toEqual([false, true]);
+    expect(answer?.typing).toEqual([{ ...older, is_staff: false }]);
   });
 });

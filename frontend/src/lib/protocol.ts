@@ -3,10 +3,17 @@
 /** The server lists at most this many online users; `online_count` says how many there are. */
 export const ONLINE_LIST_MAX = 100;
 
+/**
+ * The "Author" shape: whoever wrote a message, is online or is typing. `is_staff` is the server's
+ * word that this is a staff account, the only thing the staff mark is drawn from (never the name,
+ * which the user picks). Older payloads lack it: the parsers below fill in `false`, and whatever
+ * else reaches the UI counts only an explicit `true` (see `isStaff`).
+ */
 export interface UserRef {
   id: number;
   display_name: string;
   avatar_url: string;
+  is_staff?: boolean;
 }
 
 export interface User extends UserRef {
@@ -139,7 +146,26 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
 export function isUserRef(v: unknown): v is UserRef {
-  return isObj(v) && isInt(v.id) && isStr(v.display_name) && (v.avatar_url === undefined || isStr(v.avatar_url));
+  return (
+    isObj(v) &&
+    isInt(v.id) &&
+    isStr(v.display_name) &&
+    (v.avatar_url === undefined || isStr(v.avatar_url)) &&
+    (v.is_staff === undefined || typeof v.is_staff === 'boolean')
+  );
+}
+
+/** Staff only on the server's explicit word: a missing (older payload) or odd value is not staff. */
+export const isStaff = (user: Pick<UserRef, 'is_staff'>): boolean => user.is_staff === true;
+
+/** The user with `is_staff` always present: what the parsers hand on. */
+export function withStaffFlag<T extends UserRef>(user: T): T & { is_staff: boolean } {
+  return { ...user, is_staff: isStaff(user) };
+}
+
+/** The message with its author's `is_staff` always present. */
+export function withAuthorStaffFlag(message: Message): Message {
+  return { ...message, author: withStaffFlag(message.author) };
 }
 
 export function isUser(v: unknown): v is User {
@@ -220,8 +246,10 @@ export function parseChanges(v: unknown): Changes | null {
     return null;
   }
   const changes = { ...v } as unknown as Changes;
-  if (!isPresenceSnapshot(v.presence)) delete changes.presence;
-  if (Array.isArray(v.typing)) changes.typing = v.typing.filter(isUserRef);
+  changes.messages = changes.messages.map(withAuthorStaffFlag);
+  if (isPresenceSnapshot(v.presence)) changes.presence = { ...v.presence, online: v.presence.online.map(withStaffFlag) };
+  else delete changes.presence;
+  if (Array.isArray(v.typing)) changes.typing = v.typing.filter(isUserRef).map(withStaffFlag);
   else delete changes.typing;
   return changes;
 }
@@ -256,11 +284,17 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
     frame.has_more = parsed.has_more === true;
     frame.resync = parsed.resync === true;
     frame.presence_version = isInt(parsed.presence_version) ? parsed.presence_version : 0;
+    frame.online = frame.online.map(withStaffFlag);
+    frame.messages = frame.messages.map(withAuthorStaffFlag);
+  }
+  if (frame.type === 'ack' || frame.type === 'message.new' || frame.type === 'message.edited' || frame.type === 'message.deleted') {
+    frame.message = withAuthorStaffFlag(frame.message);
   }
   if (frame.type === 'presence') {
-    frame.joined = Array.isArray(parsed.joined) ? frame.joined : [];
-    frame.left = Array.isArray(parsed.left) ? frame.left : [];
+    frame.joined = Array.isArray(parsed.joined) ? frame.joined.map(withStaffFlag) : [];
+    frame.left = Array.isArray(parsed.left) ? frame.left.map(withStaffFlag) : [];
   }
+  if (frame.type === 'typing') frame.user = withStaffFlag(frame.user);
   if (frame.type === 'error') frame.detail = isStr(parsed.detail) ? parsed.detail : '';
   return frame;
 }

@@ -64,7 +64,7 @@ export interface FakeWebSocket extends WebSocketLike {
 }
 
 export const me: User = { id: 1, display_name: 'Mina', avatar_url: '', is_staff: false, is_guest: true };
-export const jun = { id: 2, display_name: 'Jun', avatar_url: '' };
+export const jun: UserRef = { id: 2, display_name: 'Jun', avatar_url: '', is_staff: false };
 
 /** A message; its `event` is its `seq` unless given (a room where nothing was edited yet). */
 export function message(id: number, seq: number, overrides: Partial<Message> = {}): Message {
@@ -121,7 +121,7 @@ export function changes(overrides: Partial<Changes> = {}): Changes {
 
 /** One user's presence change at `version`. */
 export function change(user: UserRef, version: number): PresenceChange {
-  return { id: user.id, display_name: user.display_name, avatar_url: user.avatar_url, version };
+  return { id: user.id, display_name: user.display_name, avatar_url: user.avatar_url, is_staff: user.is_staff === true, version };
 }
 
 /** A `presence` frame (the new shape): the frame's version, the exact count, the changes. */

@@ -24,9 +24,12 @@ export function formatAgo(iso: string, now = Date.now()): string {
   return relative.format(Math.round(seconds / 86_400), 'day');
 }
 
+/** Invisible direction and format controls: never an initial. */
+const FORMAT_CONTROLS = /\p{Cf}/gu;
+
 /** Up to two initials; Hangul names give their first syllable, which reads better than two. */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  const words = name.replace(FORMAT_CONTROLS, '').trim().split(/\s+/).filter(Boolean);
   if (words.length === 0) return '?';
   const first = [...(words[0] as string)][0] ?? '?';
   if (/[\u3131-\uD79D]/.test(first)) return first;

@@ -1,4 +1,5 @@
 import type { ApiClient } from '@/lib/api-client';
+import { withStaffFlag } from '@/lib/protocol';
 import type { User } from '@/lib/protocol';
 
 export interface AuthConfig {
@@ -12,9 +13,9 @@ export function createAuthApi(api: ApiClient) {
     /** Sets the csrftoken cookie and remembers the token before anything is written. */
     prepare: () => api.refreshCsrf(),
     config: () => api.get<AuthConfig>('/api/auth/config/'),
-    me: () => api.get<User>('/api/me/'),
+    me: async (): Promise<User> => withStaffFlag(await api.get<User>('/api/me/')),
     async guest(displayName: string): Promise<User> {
-      const user = await api.post<User>('/api/auth/guest/', { display_name: displayName });
+      const user = withStaffFlag(await api.post<User>('/api/auth/guest/', { display_name: displayName }));
       // Django rotates the CSRF token at sign-in; the old one would fail every later write.
       await api.refreshCsrf();
       return user;

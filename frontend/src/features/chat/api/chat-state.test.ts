@@ -190,8 +190,8 @@ describe('chatReducer', () => {
 });
 
 describe('chatReducer: presence', () => {
-  const ara: UserRef = { id: 3, display_name: 'Ara', avatar_url: '' };
-  const bo: UserRef = { id: 4, display_name: 'Bo', avatar_url: '' };
+  const ara: UserRef = { id: 3, display_name: 'Ara', avatar_url: '', is_staff: false };
+  const bo: UserRef = { id: 4, display_name: 'Bo', avatar_url: '', is_staff: false };
   const AT = '2026-11-23T10:00:00.000Z';
   const start = (o: Record<string, unknown> = {}) =>
     chatReducer(initialChatState(me), { type: 'hello', frame: hello({ online: [jun, me], online_count: 2, presence_version: 10, ...o }) });

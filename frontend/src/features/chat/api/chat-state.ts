@@ -1,4 +1,4 @@
-import { ONLINE_LIST_MAX } from '@/lib/protocol';
+import { ONLINE_LIST_MAX, isStaff } from '@/lib/protocol';
 import type { Changes, HelloFrame, Message, PresenceFrame, PresenceSnapshot, Room, User, UserRef } from '@/lib/protocol';
 
 /**
@@ -205,7 +205,12 @@ function synced(state: ChatState, a: Changes): ChatState {
   };
 }
 
-const userRef = (u: UserRef): UserRef => ({ id: u.id, display_name: u.display_name, avatar_url: u.avatar_url ?? '' });
+const userRef = (u: UserRef): UserRef => ({
+  id: u.id,
+  display_name: u.display_name,
+  avatar_url: u.avatar_url ?? '',
+  is_staff: isStaff(u),
+});
 
 /** The state after replacing the online list with a snapshot taken at `version`. */
 function presenceSnapshot(state: ChatState, online: UserRef[], count: number, version: number): ChatState {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
 import { createApiClient } from '@/lib/api-client';
-import { changes, jun, me } from '@/test/fake-websocket';
+import { changes, jun, me, message } from '@/test/fake-websocket';
 
 import { createMessagesApi } from './messages-api';
 
@@ -43,5 +43,24 @@ describe('messages api: the HTTP fallback', () => {
       { method: 'POST', url: 'http://x/api/rooms/general/typing/', csrf: 'tok' },
       { method: 'DELETE', url: 'http://x/api/rooms/general/changes/?connection=tab-1', csrf: 'tok' },
     ]);
+  });
+});
+
+describe('messages api: history and writes', () => {
+  it('reads an author without is_staff (an older server) as not staff, and keeps a staff author', async () => {
+    const older = { id: 7, display_name: 'Admin ✔', avatar_url: '' };
+    const staff = { ...jun, is_staff: true };
+    const { api } = fakeServer((method) =>
+      method === 'GET'
+        ? Response.json({ messages: [message(2, 2, { author: staff }), message(1, 1, { author: older })], has_more: false })
+        : Response.json(message(3, 3, { author: older })),
+    );
+    const page = await api.before('general', 5);
+    expect(page.messages.map((m) => [m.id, m.author.is_staff])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect((await api.send('general', 'hi', 'c1')).author.is_staff).toBe(false);
+    expect((await api.edit('general', 3, 'hi')).author.is_staff).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { ApiError } from '@/lib/api-client';
 import type { ApiClient } from '@/lib/api-client';
-import { parseChanges } from '@/lib/protocol';
+import { parseChanges, withAuthorStaffFlag } from '@/lib/protocol';
 import type { Changes, Message } from '@/lib/protocol';
 
 export interface MessagePage {
@@ -32,11 +32,12 @@ export function createMessagesApi(api: ApiClient) {
     /** Older history, newest first from the server; returned oldest first like everything else in the app. */
     async before(slug: string, id: number): Promise<MessagePage> {
       const page = await api.get<MessagePage>(`${base(slug)}/messages/`, { before: id });
-      return { ...page, messages: [...page.messages].reverse() };
+      return { ...page, messages: [...page.messages].reverse().map(withAuthorStaffFlag) };
     },
-    send: (slug: string, body: string, clientId: string) =>
-      api.post<Message>(`${base(slug)}/messages/`, { body, client_id: clientId }),
-    edit: (slug: string, id: number, body: string) => api.patch<Message>(`${base(slug)}/messages/${id}/`, { body }),
+    send: async (slug: string, body: string, clientId: string) =>
+      withAuthorStaffFlag(await api.post<Message>(`${base(slug)}/messages/`, { body, client_id: clientId })),
+    edit: async (slug: string, id: number, body: string) =>
+      withAuthorStaffFlag(await api.patch<Message>(`${base(slug)}/messages/${id}/`, { body })),
     remove: (slug: string, id: number) => api.del(`${base(slug)}/messages/${id}/`),
   };
 }

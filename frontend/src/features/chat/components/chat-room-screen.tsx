@@ -88,8 +88,12 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
             <span className="chat__leave-text">{t('chat.leave')}</span>
           </button>
         }
-        title={<span data-testid="room-title">{room?.name ?? '…'}</span>}
-        subtitle={room?.description || undefined}
+        title={
+          <span data-testid="room-title">
+            <bdi>{room?.name ?? '…'}</bdi>
+          </span>
+        }
+        subtitle={room?.description ? <bdi>{room.description}</bdi> : undefined}
         status={connection.status}
         retryAt={connection.retryAt}
         actions={

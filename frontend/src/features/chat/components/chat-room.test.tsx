@@ -41,7 +41,8 @@ describe('ChatRoom', () => {
     expect(screen.getByText('first')).toBeInTheDocument();
 
     act(() => server.emit(presenceFrame(1, 2, { joined: [change(jun, 1)] })));
-    expect(screen.getByText('Jun joined')).toBeInTheDocument();
+    // The name is its own <bdi> element, so the notice's text is split across elements.
+    expect(screen.getByTestId('system-notice')).toHaveTextContent('Jun joined');
     expect(screen.getByTestId('system-notice')).toHaveAttribute('data-event', 'join');
     expect(screen.getByTestId('online-count')).toHaveTextContent('2');
     expect(screen.getByTestId('online-count')).toHaveAttribute('data-count', '2');
@@ -258,5 +259,70 @@ describe('ChatRoom', () => {
     expect(screen.getAllByTestId('system-notice').map((n) => [n.getAttribute('data-event'), n.textContent?.startsWith('Jun left')])).toEqual([
       ['leave', true],
     ]);
+  });
+
+  it('marks staff from is_staff alone, in the messages, the online list, the typing line and the notices', () => {
+    const { server } = mount();
+    const mod = { id: 5, display_name: 'Mod', avatar_url: '', is_staff: true };
+    // Named like staff but not staff, with no is_staff at all, as an older server sends it.
+    const fake = { id: 6, display_name: 'Admin ✔ Staff', avatar_url: '' };
+    act(() =>
+      server.hello({
+        online: [mod, fake, me],
+        online_count: 3,
+        messages: [message(1, 1, { author: mod, body: 'from staff' }), message(2, 2, { author: fake, body: 'from a pretender' })],
+      }),
+    );
+    const row = (text: string) => screen.getByText(text).closest('[data-testid="message"]') as HTMLElement;
+    expect(row('from staff').querySelector('[data-testid="staff-mark"]')).toHaveTextContent('Staff');
+    expect(row('from a pretender').querySelector('[data-testid="staff-mark"]')).toBeNull();
+
+    const marked = screen
+      .getAllByTestId('online-user')
+      .map((li) => [li.querySelector('.user-name')?.textContent, li.querySelector('[data-testid="staff-mark"]') !== null]);
+    expect(marked).toEqual([
+      ['Mod', true],
+      ['Admin ✔ Staff', false],
+      ['Mina', false],
+    ]);
+
+    act(() => server.emit({ type: 'typing', user: fake }));
+    expect(screen.getByTestId('typing-indicator').querySelector('[data-testid="staff-mark"]')).toBeNull();
+    act(() => server.emit({ type: 'typing', user: mod }));
+    const typing = screen.getByTestId('typing-indicator');
+    expect(typing.querySelectorAll('[data-testid="staff-mark"]')).toHaveLength(1);
+    expect(typing).toHaveTextContent('Admin ✔ Staff and Mod Staff are typing…');
+
+    act(() => server.emit(presenceFrame(1, 2, { left: [change(mod, 1)] })));
+    const notice = screen.getByTestId('system-notice');
+    expect(notice).toHaveTextContent('Mod Staff left');
+    expect(notice.querySelector('[data-testid="staff-mark"]')).not.toBeNull();
+  });
+
+  it('keeps a right-to-left override in a name inside <bdi> in the messages, the online list, the typing line and the notices', () => {
+    const { server } = mount();
+    const tricky = { id: 7, display_name: '\u202Enuj', avatar_url: '', is_staff: false };
+    act(() => server.hello({ online: [me], online_count: 1, messages: [message(1, 1, { author: tricky, body: 'hi' })] }));
+    const author = screen.getByText('hi').closest('[data-testid="message"]')?.querySelector('[data-testid="message-author"]');
+    expect(author?.tagName).toBe('BDI');
+    expect(author?.textContent).toBe('\u202Enuj');
+
+    act(() => server.emit(presenceFrame(1, 2, { joined: [change(tricky, 1)] })));
+    const listed = screen.getAllByTestId('online-user').map((li) => li.querySelector('.online-panel__name')?.firstElementChild);
+    expect(listed.map((el) => [el?.tagName, el?.textContent])).toEqual([
+      ['BDI', '\u202Enuj'],
+      ['BDI', 'Mina'],
+    ]);
+    const notice = screen.getByTestId('system-notice');
+    expect(notice.querySelector('bdi')?.textContent).toBe('\u202Enuj');
+    expect(notice).toHaveTextContent('\u202Enuj joined');
+
+    act(() => server.emit({ type: 'typing', user: tricky }));
+    const typing = screen.getByTestId('typing-indicator');
+    const name = typing.querySelector('bdi');
+    expect(name?.textContent).toBe('\u202Enuj');
+    // Only the name is isolated; "is typing…" stays outside it.
+    expect(name?.parentElement?.textContent).toBe('\u202Enuj is typing…');
+    expect(typing).toHaveTextContent('\u202Enuj is typing…');
   });
 });

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 
+import { UserName } from '@/components/user-name';
 import { locale, t } from '@/lib/i18n';
 import type { Message } from '@/lib/protocol';
 
@@ -33,7 +34,7 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
   const prev = useRef<{ first?: string; last?: string; height: number; keys: Set<string> }>({ height: 0, keys: new Set() });
   const [unseen, setUnseen] = useState(0);
   const [loadingOlder, setLoadingOlder] = useState(false);
-  const [announcement, setAnnouncement] = useState('');
+  const [announced, setAnnounced] = useState<Message | null>(null);
 
   const loadOlder = useCallback(async () => {
     if (loadingOlder || !state.hasMore) return;
@@ -83,7 +84,7 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
   useEffect(() => {
     const last = items.at(-1);
     if (last?.kind === 'message' && !last.own && !last.message.deleted) {
-      setAnnouncement(`${last.message.author.display_name}: ${last.message.body}`);
+      setAnnounced(last.message);
     }
   }, [items]);
 
@@ -165,7 +166,11 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
         </button>
       ) : null}
       <div className="sr-only" aria-live="polite" aria-atomic="true" data-testid="live-region">
-        {announcement}
+        {announced ? (
+          <>
+            <UserName user={announced.author} />: {announced.body}
+          </>
+        ) : null}
       </div>
     </div>
   );

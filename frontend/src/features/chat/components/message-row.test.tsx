@@ -64,6 +64,51 @@ describe('MessageRow', () => {
   });
 });
 
+describe('MessageRow names', () => {
+  const row = (author: { id: number; display_name: string; avatar_url: string; is_staff?: boolean }, own = false) =>
+    render(
+      <MessageRow
+        message={message(1, 1, { author, body: 'hello' })}
+        own={own}
+        continued={false}
+        canEdit={false}
+        canDelete={false}
+        onEdit={noop}
+        onDelete={noop}
+      />,
+    );
+
+  it('marks a staff author, outside the author name', () => {
+    row({ id: 7, display_name: 'Mod', avatar_url: '', is_staff: true });
+    const mark = screen.getByTestId('staff-mark');
+    expect(mark).toHaveTextContent('Staff');
+    expect(screen.getByTestId('message-author')).toHaveTextContent(/^Mod$/);
+    expect(screen.getByTestId('message-author').contains(mark)).toBe(false);
+    expect(mark.closest('.message__meta')).not.toBeNull();
+  });
+
+  it.each(['Admin ✔', 'Staff', 'Admin (Staff)'])('gives no mark to a non-staff author named %s', (name) => {
+    row({ id: 8, display_name: name, avatar_url: '', is_staff: false });
+    expect(screen.queryByTestId('staff-mark')).toBeNull();
+    expect(screen.getByTestId('message-author').textContent).toBe(name);
+  });
+
+  it('gives no mark to an author without is_staff (an older payload)', () => {
+    row({ id: 8, display_name: 'Admin', avatar_url: '' });
+    expect(screen.queryByTestId('staff-mark')).toBeNull();
+  });
+
+  it('puts the author name in <bdi> and "(you)" outside it, and isolates the body with dir=auto', () => {
+    row({ id: 1, display_name: '\u202Eanim', avatar_url: '' }, true);
+    const name = screen.getByTestId('message-author');
+    expect(name.tagName).toBe('BDI');
+    expect(name.textContent).toBe('\u202Eanim');
+    expect(name.parentElement).toHaveTextContent('(you)');
+    expect(screen.getByText('hello').closest('.message__body')).toHaveAttribute('dir', 'auto');
+    expect(screen.getByTestId('message-body').textContent).toBe('hello');
+  });
+});
+
 describe('MessageRow refusals', () => {
   it('closes the editor when the right to edit goes away mid-edit (a live archive)', async () => {
     const m = message(4, 1, { body: 'old', author: me });

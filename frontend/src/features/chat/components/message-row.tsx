@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 
 import { Avatar } from '@/components/avatar';
+import { UserName } from '@/components/user-name';
 import { t } from '@/lib/i18n';
 import type { Message } from '@/lib/protocol';
 import { formatFull, formatTime } from '@/utils/format';
@@ -59,8 +60,8 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit
       <div className="message__main">
         {continued ? null : (
           <div className="message__meta">
-            <span className="message__author" data-testid="message-author">
-              {message.author.display_name}
+            <span className="message__author">
+              <UserName user={message.author} testId="message-author" />
               {own ? <span className="message__you"> ({t('chat.you')})</span> : null}
             </span>
             <time className="message__time" dateTime={message.created_at} title={formatFull(message.created_at)}>

@@ -1,13 +1,15 @@
-import { t } from '@/lib/i18n';
+import { Translated } from '@/components/translated';
+import { UserName } from '@/components/user-name';
 import { formatTime } from '@/utils/format';
 
 import type { Notice } from '../api/chat-state';
 
 export function NoticeRow({ notice }: { notice: Notice }) {
-  const text = t(notice.event === 'join' ? 'chat.joined' : 'chat.left', { name: notice.user.display_name });
   return (
     <li className={`notice notice--${notice.event}`} data-testid="system-notice" data-event={notice.event}>
-      <span>{text}</span>
+      <span>
+        <Translated id={notice.event === 'join' ? 'chat.joined' : 'chat.left'} params={{ name: <UserName user={notice.user} /> }} />
+      </span>
       <time dateTime={notice.at}>{formatTime(notice.at)}</time>
     </li>
   );

@@ -1,4 +1,5 @@
 import { Avatar } from '@/components/avatar';
+import { UserName } from '@/components/user-name';
 import { t } from '@/lib/i18n';
 import type { UserRef } from '@/lib/protocol';
 
@@ -31,8 +32,8 @@ export function OnlinePanel({ online, count, youId, open, stale }: Props) {
           <li key={u.id} className="online-panel__user" data-testid="online-user">
             <Avatar user={u} size={28} />
             <span className="online-panel__name">
-              {u.display_name}
-              {u.id === youId ? <span className="muted"> ({t('chat.you')})</span> : null}
+              <UserName user={u} />
+              {u.id === youId ? <span className="online-panel__you muted"> ({t('chat.you')})</span> : null}
             </span>
           </li>
         ))}

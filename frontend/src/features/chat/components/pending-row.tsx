@@ -1,4 +1,5 @@
 import { Avatar } from '@/components/avatar';
+import { UserName } from '@/components/user-name';
 import { t } from '@/lib/i18n';
 import type { User } from '@/lib/protocol';
 
@@ -44,8 +45,8 @@ export function PendingRow({ pending, continued, you, waiting, onRetry, onDiscar
       <div className="message__main">
         {continued ? null : (
           <div className="message__meta">
-            <span className="message__author" data-testid="message-author">
-              {you.display_name}
+            <span className="message__author">
+              <UserName user={you} testId="message-author" />
               <span className="message__you"> ({t('chat.you')})</span>
             </span>
           </div>

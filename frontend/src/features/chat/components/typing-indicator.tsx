@@ -1,13 +1,15 @@
+import { Translated } from '@/components/translated';
+import { UserName } from '@/components/user-name';
 import { t } from '@/lib/i18n';
 
 import type { TypingEntry } from '../api/chat-state';
 
 export function TypingIndicator({ typing }: { typing: TypingEntry[] }) {
-  const names = typing.map((e) => e.user.display_name);
-  let text = '';
-  if (names.length === 1) text = t('chat.typing.one', { a: names[0] as string });
-  else if (names.length === 2) text = t('chat.typing.two', { a: names[0] as string, b: names[1] as string });
-  else if (names.length > 2) text = t('chat.typing.many');
+  const [a, b] = typing.map((e) => <UserName key={e.user.id} user={e.user} />);
+  let text = null;
+  if (typing.length === 1) text = <Translated id="chat.typing.one" params={{ a }} />;
+  else if (typing.length === 2) text = <Translated id="chat.typing.two" params={{ a, b }} />;
+  else if (typing.length > 2) text = t('chat.typing.many');
   return (
     <div className="typing" data-testid="typing-indicator">
       {text ? (
@@ -17,7 +19,7 @@ export function TypingIndicator({ typing }: { typing: TypingEntry[] }) {
             <i />
             <i />
           </span>
-          {text}
+          <span className="typing__text">{text}</span>
         </>
       ) : null}
     </div>

@@ -1,20 +1,21 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ApiError } from '@/lib/api-client';
+import type { User } from '@/lib/protocol';
 import { LobbySocket } from '@/lib/socket';
 import { FakeServer, me, room } from '@/test/fake-websocket';
 
 import type { RoomsApi } from '../api/rooms-api';
 import { RoomListScreen } from './room-list-screen';
 
-function mount(list: RoomsApi['list'] = async () => []) {
+function mount(list: RoomsApi['list'] = async () => [], user: User = me) {
   const server = new FakeServer();
   const createLobbySocket = () => new LobbySocket({ url: 'ws://x/ws/lobby/', WebSocketImpl: server.Impl, random: () => 0 });
   const onUnauthorized = vi.fn();
   render(
     <RoomListScreen
-      user={me}
+      user={user}
       roomsApi={{ list }}
       createLobbySocket={createLobbySocket}
       onOpen={vi.fn()}
@@ -74,5 +75,28 @@ describe('RoomListScreen', () => {
       server.drop(4401);
     });
     expect(onUnauthorized).toHaveBeenCalled();
+  });
+
+  it('shows the signed-in name in <bdi>, with the staff mark only for staff', () => {
+    mount(undefined, { ...me, display_name: '\u202Eanim', is_staff: true });
+    const name = screen.getByTestId('current-user');
+    expect(name.tagName).toBe('BDI');
+    expect(name.textContent).toBe('\u202Eanim');
+    expect(screen.getByTestId('staff-mark')).toHaveTextContent('Staff');
+    cleanup();
+    mount(undefined, { ...me, display_name: 'Staff ✔' });
+    expect(screen.getByTestId('current-user').textContent).toBe('Staff ✔');
+    expect(screen.queryByTestId('staff-mark')).toBeNull();
+  });
+
+  it('isolates room names in <bdi>', () => {
+    const { server } = mount();
+    act(() => {
+      server.open();
+      server.emit({ type: 'lobby', rooms: [room({ slug: 'general', name: '\u202Elareneg' })] });
+    });
+    const name = screen.getByText('\u202Elareneg');
+    expect(name.tagName).toBe('BDI');
+    expect(name.closest('[data-testid="room-card-general"]')).not.toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { AppHeader } from '@/components/app-header';
+import { UserName } from '@/components/user-name';
 import { t } from '@/lib/i18n';
 import type { Room, User } from '@/lib/protocol';
 import type { LobbySocket } from '@/lib/socket';
@@ -30,8 +31,8 @@ export function RoomListScreen({ user, roomsApi, createLobbySocket, onOpen, onSi
         retryAt={connection.retryAt}
         actions={
           <>
-            <span className="app-header__user" data-testid="current-user">
-              {user.display_name}
+            <span className="app-header__user">
+              <UserName user={user} testId="current-user" className="app-header__user-name" />
             </span>
             <button type="button" className="button button--ghost" onClick={onSignOut} data-testid="sign-out">
               {t('signout')}
@@ -81,10 +82,14 @@ function RoomCard({ room, onOpen }: { room: Room; onOpen: (slug: string) => void
         }}
       >
         <span className="room-card__top">
-          <span className="room-card__name">{room.name}</span>
+          <bdi className="room-card__name">{room.name}</bdi>
           {room.is_archived ? <span className="tag">{t('rooms.archived')}</span> : null}
         </span>
-        {room.description ? <span className="room-card__desc">{room.description}</span> : null}
+        {room.description ? (
+          <span className="room-card__desc" dir="auto">
+            {room.description}
+          </span>
+        ) : null}
         <span className="room-card__meta">
           <span
             className={`room-card__online${online > 0 ? ' room-card__online--live' : ''}`}

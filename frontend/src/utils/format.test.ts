@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+
+import { initials } from './format';
+
+describe('initials', () => {
+  it('takes up to two initials, and skips invisible direction controls', () => {
+    expect(initials('Mina Kim')).toBe('MK');
+    expect(initials('\u202Eadmin')).toBe('A');
+    expect(initials('\u2066\u200Fjun\u2069 park')).toBe('JP');
+    expect(initials('\u202E')).toBe('?');
+  });
+});
