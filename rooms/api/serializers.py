@@ -1,22 +1,26 @@
 """Request shapes, for the OpenAPI schema. The rules themselves live in rooms/rules.py so the
 WebSocket and REST paths refuse bad input with the same error codes."""
 
+from django.conf import settings
 from rest_framework import serializers
 
-from rooms.serializers import AuthorSerializer, MessageSerializer, RoomSerializer
+from rooms.rules import DISPLAY_NAME_MAX
+from rooms.serializers import AuthorSerializer, MessageSerializer, RoomSerializer, UserSerializer
+
+MESSAGE_MAX_LENGTH = settings.ROOMS["MESSAGE_MAX_LENGTH"]
 
 
 class GuestSignInInput(serializers.Serializer):
-    display_name = serializers.CharField(max_length=32)
+    display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX)
 
 
 class MessageCreateInput(serializers.Serializer):
-    body = serializers.CharField(max_length=4000, trim_whitespace=False)
+    body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64)
 
 
 class MessageEditInput(serializers.Serializer):
-    body = serializers.CharField(max_length=4000, trim_whitespace=False)
+    body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
 
 
 class MessagePageOutput(serializers.Serializer):
@@ -44,10 +48,17 @@ class RoomListOutput(serializers.Serializer):
     rooms = RoomSerializer(many=True)
 
 
+class LimitsOutput(serializers.Serializer):
+    message_max_length = serializers.IntegerField()
+    display_name_max_length = serializers.IntegerField()
+
+
 class AuthConfigOutput(serializers.Serializer):
     guest_enabled = serializers.BooleanField()
     google_enabled = serializers.BooleanField()
     google_login_url = serializers.CharField(allow_null=True)
+    limits = LimitsOutput()
+    user = UserSerializer(allow_null=True, help_text="The signed-in user, or null.")
 
 
 class CsrfOutput(serializers.Serializer):

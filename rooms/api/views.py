@@ -61,6 +61,9 @@ def not_found(request, *args, **kwargs):
 class AuthConfigView(APIView):
     permission_classes = [AllowAny]
 
+    """What the client needs before anything else: how one signs in, the limits it checks input
+    against, and who is signed in (null rather than /api/me/'s 401, so a first visit logs no error)."""
+
     @extend_schema(responses={200: io.AuthConfigOutput})
     def get(self, request):
         google = settings.GOOGLE_SIGNIN_ENABLED
@@ -69,6 +72,11 @@ class AuthConfigView(APIView):
                 "guest_enabled": settings.GUEST_SIGNIN_ENABLED,
                 "google_enabled": google,
                 "google_login_url": reverse("social:begin", args=["google-oauth2"]) if google else None,
+                "limits": {
+                    "message_max_length": settings.ROOMS["MESSAGE_MAX_LENGTH"],
+                    "display_name_max_length": rules.DISPLAY_NAME_MAX,
+                },
+                "user": user_data(request.user) if request.user.is_authenticated else None,
             }
         )
 

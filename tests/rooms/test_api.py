@@ -24,13 +24,22 @@ def store(room, author, count, prefix="m"):
 # --- Identity ----------------------------------------------------------------------------
 
 
-def test_auth_config_says_which_sign_ins_are_on(anonymous_api, settings):
+def test_auth_config_says_which_sign_ins_are_on_the_limits_and_nobody_signed_in(anonymous_api, settings):
     settings.GUEST_SIGNIN_ENABLED = True
-    assert anonymous_api.get("/api/auth/config/").json() == {
+    settings.ROOMS = {**settings.ROOMS, "MESSAGE_MAX_LENGTH": 123}
+    response = anonymous_api.get("/api/auth/config/")
+    assert response.status_code == 200  # a first visit asks this, not /api/me/ (no 401 in the console)
+    assert response.json() == {
         "guest_enabled": True,
         "google_enabled": False,
         "google_login_url": None,
+        "limits": {"message_max_length": 123, "display_name_max_length": 32},
+        "user": None,
     }
+
+
+def test_auth_config_names_the_signed_in_user_as_me_does(api):
+    assert api.get("/api/auth/config/").json()["user"] == api.get("/api/me/").json()
 
 
 def test_guest_sign_in_creates_a_user_and_a_session():
