@@ -5,11 +5,9 @@ PORT ?= 8000
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The embedded default: debug on, SQLite, in-memory channel layer, guest sign-in.
-# Anything in .env (see .env.example) overrides it.
--include .env
-export
-DJANGO_DEBUG ?= 1
+# The embedded default is chatsite/settings_dev.py: debug on, SQLite, in-memory channel layer,
+# guest sign-in. Anything in .env (see .env.example) overrides it; the settings read .env
+# themselves (chatsite/env.py), so make, manage.py and Daphne all read it the same way.
 
 # The services the suite runs against (started by tests/support/ensure-services.sh if down).
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -19,7 +17,8 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 # The same Daphne flags as production (frame limits, pings, graceful stop): deploy/daphne/run.sh.
 run: setup migrate
-	DAPHNE_BIND=127.0.0.1 DAPHNE_PORT=$(PORT) PYTHON=$(BIN)/python deploy/daphne/run.sh
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-chatsite.settings_dev} \
+	  DAPHNE_BIND=127.0.0.1 DAPHNE_PORT=$(PORT) PYTHON=$(BIN)/python deploy/daphne/run.sh
 
 setup: $(VENV)/.installed frontend static
 

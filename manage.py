@@ -4,7 +4,9 @@ import sys
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
+    # Development by default, as a Django developer expects of manage.py on a fresh clone.
+    # Deployments set DJANGO_SETTINGS_MODULE=chatsite.settings (deploy/): production settings.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings_dev")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -4,6 +4,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+# Production settings unless told otherwise (`make run` says chatsite.settings_dev): started
+# bare, Daphne refuses to serve without DJANGO_SECRET_KEY rather than serve in debug.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Set up Django (apps, models) before anything imports a model: the consumers below do.
 django_asgi_app = get_asgi_application()

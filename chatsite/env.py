@@ -5,6 +5,8 @@ and a bad value fails at start-up with the variable's name, not deep inside a re
 """
 
 import os
+from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -12,6 +14,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     """An empty value counts as unset, so `VAR=` in a .env file falls back to the default."""
     value = os.environ.get(name)
@@ -48,3 +54,26 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def load_dotenv(path: Path) -> None:
+    """Read `NAME=value` lines of a .env file into the environment, never over a variable the
+    environment already has: what the shell, systemd or compose set wins. Blank lines, `#`
+    comments and empty values (`NAME=`, as in .env.example: the default applies) are skipped,
+    an `export ` prefix is allowed, and one pair of matching quotes around a value is removed;
+    nothing is expanded. Every entry point (manage.py, Daphne, the
+    tests, `make`'s commands) reads .env through here, so they all read it alike."""
+    if not path.is_file():
+        return
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name.isidentifier():
+            raise ImproperlyConfigured(f"{path}:{number}: expected NAME=value, got {line!r}")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if value:
+            os.environ.setdefault(name, value)

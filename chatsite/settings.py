@@ -1,6 +1,10 @@
-"""Settings for Rooms. Every value that differs between machines comes from the environment
-(see `.env.example`); with nothing set you get the embedded default: debug on, SQLite,
-the in-memory channel layer and guest sign-in."""
+"""Settings for Rooms: production-safe on their own (debug off, so a secret key is required).
+Every value that differs between machines comes from the environment or a `.env` file beside
+manage.py (see `.env.example`; the environment wins).
+
+Which defaults apply is the entry point's choice: `manage.py` and `make run` use
+chatsite/settings_dev.py (debug on, SQLite, the in-memory channel layer, guest sign-in), the
+ASGI application (Daphne, production) uses this module, and the tests settings_test.py."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -9,9 +13,10 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from chatsite.env import env_bool, env_int, env_list, env_str
+from chatsite.env import env_bool, env_int, env_list, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(Path(env_str("DOTENV_FILE", str(BASE_DIR / ".env"))))
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 

@@ -183,6 +183,10 @@ class DrainingServer(Server):
     def listen_success(self, port):
         super().listen_success(port)
         self.listening_ports.append(port)
+        # Daphne's own line names a Twisted endpoint (tcp:port=8000:…); say where to point a browser.
+        address = port.getHost()
+        host = f"[{address.host}]" if ":" in address.host else address.host
+        logger.info("Rooms is serving at http://%s:%d/", host, address.port)
 
     def _on_signal(self, signum, frame):
         # Runs between two bytecodes of the reactor thread: hand the work to the reactor.

@@ -1,0 +1,17 @@
+"""Development settings, the default of `manage.py` and `make run`: the project settings with
+debug on (and so SQLite, the in-memory channel layer and guest sign-in unless configured
+otherwise). A `.env` file or the environment still decides: DJANGO_DEBUG=0 there wins.
+
+Production never comes here by accident: the ASGI application that Daphne serves defaults to
+chatsite.settings, which refuses to start without DJANGO_SECRET_KEY."""
+
+import os
+from pathlib import Path
+
+from chatsite.env import env_str, load_dotenv
+
+# .env before the default below, so that a DJANGO_DEBUG there is not overruled by it.
+load_dotenv(Path(env_str("DOTENV_FILE", str(Path(__file__).resolve().parent.parent / ".env"))))
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from chatsite.settings import *  # noqa: E402,F403
