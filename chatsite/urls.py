@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from rooms import views
@@ -18,6 +20,8 @@ urlpatterns = [
     path("api/", include("rooms.api.urls")),
     path("auth/", include("social_django.urls", namespace="social")),
     path("health/", views.health, name="health"),
+    # Browsers ask for it whatever the page links; the icon is the front end's (frontend/public).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", views.app_shell, name="app"),
     path("rooms/<slug:slug>/", views.app_shell, name="app-room"),
 ]

@@ -40,7 +40,7 @@ def _unavailable(reason: str) -> None:
 
 
 def _sources_mtime() -> float:
-    files = [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
+    files = [p for folder in ("src", "public") for p in (FRONTEND / folder).rglob("*") if p.is_file()]
     files += [FRONTEND / name for name in ("index.html", "package-lock.json", "vite.config.ts")]
     return max(p.stat().st_mtime for p in files if p.exists())
 

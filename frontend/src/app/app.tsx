@@ -39,7 +39,8 @@ export function App({ services }: { services: Services }) {
   if (state.status === 'loading' || state.status === 'unreachable') {
     return (
       <div className="screen">
-        <AppHeader title={t('appName')} status={state.status === 'loading' ? 'connecting' : 'offline'} />
+        {/* While the config loads nothing has connected, so no status; once it failed, Offline. */}
+        <AppHeader title={t('appName')} status={state.status === 'unreachable' ? 'offline' : undefined} />
         <main className="splash">
           {state.status === 'unreachable' ? <p className="banner banner--warn">{t('signin.unreachable')}</p> : null}
         </main>
@@ -67,6 +68,7 @@ export function App({ services }: { services: Services }) {
         key={route.slug}
         slug={route.slug}
         me={state.user}
+        messageMaxLength={state.config.limits.message_max_length}
         messagesApi={services.messagesApi}
         createSocket={services.createSocket}
         onLeave={leaveRoom}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useSyncExternalStore } from 'react';
 
 import type { ConnectionStatus } from '@/lib/connection';
 import { t } from '@/lib/i18n';
@@ -39,11 +39,16 @@ export function StatusIndicator({ status, retryAt = null }: Props) {
 
 /** Whole seconds left until `at` (rounded up), re-rendering while it counts down; null without one. */
 function useSecondsUntil(at: number | null): number | null {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (at === null) return;
-    const timer = setInterval(() => setTick((n) => n + 1), 500);
-    return () => clearInterval(timer);
-  }, [at]);
-  return at === null ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  // The clock is read as an external store: checked twice a second, re-rendering only when the
+  // whole number of seconds left changes.
+  const subscribe = useCallback(
+    (onTick: () => void) => {
+      if (at === null) return () => {};
+      const timer = setInterval(onTick, 500);
+      return () => clearInterval(timer);
+    },
+    [at],
+  );
+  const read = () => (at === null ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000)));
+  return useSyncExternalStore(subscribe, read, read);
 }

@@ -14,6 +14,11 @@ describe('i18n', () => {
     expect(createTranslator('ko')('chat.joined', { name: '준' })).toBe('준 님이 들어왔습니다');
   });
 
+  it('names the server’s message limit rather than a number of its own', () => {
+    expect(createTranslator('en')('error.body_too_long', { max: 10 })).toBe('The message is too long (10 characters at most).');
+    expect(createTranslator('ko')('error.body_too_long', { max: 10 })).toBe('메시지가 너무 깁니다 (최대 10자).');
+  });
+
   it('fills parameters that are not text, keeping them apart from the words around them', () => {
     const name = { element: 'Jun' };
     expect(createPartsTranslator('en')('chat.typing.one', { a: name })).toEqual([name, ' is typing…']);

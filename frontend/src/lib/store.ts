@@ -1,8 +1,11 @@
-/** A minimal external store for useSyncExternalStore: state replaced, never mutated. */
+/**
+ * A minimal external store for useSyncExternalStore: state replaced, never mutated. Its functions
+ * need no `this`, so they may be handed over on their own (`store.subscribe`).
+ */
 export interface Store<S, A> {
-  getState(): S;
-  dispatch(action: A): void;
-  subscribe(listener: () => void): () => void;
+  getState: () => S;
+  dispatch: (action: A) => void;
+  subscribe: (listener: () => void) => () => void;
 }
 
 /** A store others may read and watch but not change. */

@@ -6,29 +6,7 @@ export class FakeServer {
   sockets: FakeWebSocket[] = [];
   refuse = false;
 
-  readonly Impl = (() => {
-    const server = this;
-    return class implements WebSocketLike {
-      readyState = 0;
-      onopen: ((ev: unknown) => void) | null = null;
-      onclose: ((ev: { code: number; reason?: string }) => void) | null = null;
-      onmessage: ((ev: { data: unknown }) => void) | null = null;
-      onerror: ((ev: unknown) => void) | null = null;
-      sent: unknown[] = [];
-      closedWith: number | null = null;
-      constructor(public url: string) {
-        if (server.refuse) throw new Error('blocked');
-        server.sockets.push(this as unknown as FakeWebSocket);
-      }
-      send(data: string) {
-        this.sent.push(JSON.parse(data));
-      }
-      close(code?: number) {
-        this.closedWith = code ?? 1000;
-        this.readyState = 3;
-      }
-    };
-  })();
+  readonly Impl = fakeSocketClass(this);
 
   get last(): FakeWebSocket {
     const ws = this.sockets.at(-1);
@@ -54,6 +32,30 @@ export class FakeServer {
     ws.readyState = 3;
     ws.onclose?.({ code });
   }
+}
+
+/** A WebSocket class whose instances register with `server` (refused while it says so). */
+function fakeSocketClass(server: FakeServer) {
+  return class implements WebSocketLike {
+    readyState = 0;
+    onopen: ((ev: unknown) => void) | null = null;
+    onclose: ((ev: { code: number; reason?: string }) => void) | null = null;
+    onmessage: ((ev: { data: unknown }) => void) | null = null;
+    onerror: ((ev: unknown) => void) | null = null;
+    sent: unknown[] = [];
+    closedWith: number | null = null;
+    constructor(public url: string) {
+      if (server.refuse) throw new Error('blocked');
+      server.sockets.push(this as unknown as FakeWebSocket);
+    }
+    send(data: string) {
+      this.sent.push(JSON.parse(data));
+    }
+    close(code?: number) {
+      this.closedWith = code ?? 1000;
+      this.readyState = 3;
+    }
+  };
 }
 
 export interface FakeWebSocket extends WebSocketLike {

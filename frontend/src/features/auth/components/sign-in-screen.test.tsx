@@ -12,6 +12,7 @@ const config = (c: Partial<AuthConfig>): AuthConfig => ({
   guest_enabled: true,
   google_enabled: false,
   google_login_url: null,
+  limits: { message_max_length: 4000, display_name_max_length: 32 },
   ...c,
 });
 
@@ -29,6 +30,17 @@ describe('SignInScreen', () => {
     expect(guest).toHaveBeenCalledWith('Mina');
     expect(onSignedIn).toHaveBeenCalledWith(me);
     expect(screen.queryByRole('button', { name: /Google/ })).toBeNull();
+  });
+
+  it('holds the name to the length the server allows', () => {
+    renderWith({ limits: { message_max_length: 4000, display_name_max_length: 12 } });
+    expect(screen.getByLabelText('Display name')).toHaveAttribute('maxLength', '12');
+  });
+
+  it('shows no connection status: nothing has connected yet', () => {
+    renderWith({});
+    expect(screen.queryByTestId('connection-status')).toBeNull();
+    expect(screen.queryByText('Connected')).toBeNull();
   });
 
   it('offers Google as a CSRF-protected form POST when the server enables it', async () => {

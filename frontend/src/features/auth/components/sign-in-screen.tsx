@@ -17,8 +17,6 @@ interface Props {
   notice?: string | null;
 }
 
-const MAX_NAME = 32;
-
 export function SignInScreen({ config, authApi, onSignedIn, notice }: Props) {
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
@@ -43,7 +41,8 @@ export function SignInScreen({ config, authApi, onSignedIn, notice }: Props) {
 
   return (
     <div className="screen">
-      <AppHeader title={t('appName')} status="connected" />
+      {/* No connection status: nothing has connected yet, so there is nothing to report. */}
+      <AppHeader title={t('appName')} />
       <main className="sign-in">
         <div className="sign-in__card">
           <h2 className="sign-in__title">{t('signin.title')}</h2>
@@ -54,13 +53,13 @@ export function SignInScreen({ config, authApi, onSignedIn, notice }: Props) {
             </p>
           ) : null}
           {config.guest_enabled ? (
-            <form className="sign-in__form" onSubmit={submit}>
+            <form className="sign-in__form" onSubmit={(e) => void submit(e)}>
               <label htmlFor={inputId}>{t('signin.nameLabel')}</label>
               <input
                 id={inputId}
                 data-testid="guest-name"
                 value={name}
-                maxLength={MAX_NAME}
+                maxLength={config.limits.display_name_max_length}
                 autoComplete="nickname"
                 placeholder={t('signin.namePlaceholder')}
                 onChange={(e) => setName(e.target.value)}

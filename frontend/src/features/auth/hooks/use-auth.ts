@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
 
-import { ApiError } from '@/lib/api-client';
 import type { User } from '@/lib/protocol';
 
 import type { AuthApi, AuthConfig } from '../api/auth-api';
@@ -21,19 +20,15 @@ export function useAuth(authApi: AuthApi) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const [config] = await Promise.all([authApi.config(), authApi.prepare()]);
-        let user: User | null = null;
-        try {
-          user = await authApi.me();
-        } catch (err) {
-          if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) throw err;
-        }
+        // The config names who is signed in (null: nobody), so a first visit makes no request
+        // that fails: /api/me/ would answer 401 and the browser would log it as an error.
+        const [{ user, ...config }] = await Promise.all([authApi.config(), authApi.prepare()]);
         if (cancelled) return;
         setState(user ? { status: 'signed-in', config, user } : { status: 'signed-out', config });
       } catch {
         if (cancelled) return;
         setState({ status: 'unreachable' });
-        timer = setTimeout(load, RETRY_MS);
+        timer = setTimeout(() => void load(), RETRY_MS);
       }
     };
     void load();

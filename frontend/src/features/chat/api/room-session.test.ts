@@ -5,7 +5,6 @@ import type { Changes, Message } from '@/lib/protocol';
 import { RoomSocket } from '@/lib/socket';
 import { FakeServer, change, changes, jun, live, me, message, presenceFrame, room } from '@/test/fake-websocket';
 
-import type { MessagesApi } from './messages-api';
 import { RoomSession } from './room-session';
 
 function fakeApi(overrides: Record<string, unknown> = {}) {
@@ -20,7 +19,7 @@ function fakeApi(overrides: Record<string, unknown> = {}) {
     typing: vi.fn(async (_slug: string): Promise<void> => undefined),
     leave: vi.fn(async (_slug: string, _connection: string): Promise<void> => undefined),
   };
-  return { ...defaults, ...overrides } as typeof defaults;
+  return { ...defaults, ...overrides };
 }
 
 const CONN = 'tab-conn-1';
@@ -31,7 +30,7 @@ function setup(api = fakeApi()) {
   const session = new RoomSession({
     slug: 'general',
     me,
-    api: api as unknown as MessagesApi,
+    api,
     createSocket: (resumeSince) =>
       new RoomSocket({ url: 'ws://chat.test/ws/rooms/general/', WebSocketImpl: server.Impl, random: () => 1, resumeSince }),
     newClientId: () => `c${++ids}`,

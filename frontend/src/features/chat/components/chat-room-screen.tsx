@@ -22,24 +22,27 @@ interface Props {
   me: User;
   messagesApi: MessagesApi;
   createSocket: SocketFactory;
+  /** The server's limit on a message's length (`GET /api/auth/config/`). */
+  messageMaxLength: number;
   /** Back to the list; `notice` explains why when the server sent us there. */
   onLeave: (notice?: string) => void;
   onSignedOut: (notice: string) => void;
 }
 
-export function ChatRoomScreen({ slug, me, messagesApi, createSocket, onLeave, onSignedOut }: Props) {
+export function ChatRoomScreen({ slug, me, messagesApi, createSocket, messageMaxLength, onLeave, onSignedOut }: Props) {
   const session = useRoomSession(slug, me, messagesApi, createSocket);
   if (!session) return <div className="screen" />;
-  return <ChatRoom key={slug} session={session} onLeave={onLeave} onSignedOut={onSignedOut} />;
+  return <ChatRoom key={slug} session={session} messageMaxLength={messageMaxLength} onLeave={onLeave} onSignedOut={onSignedOut} />;
 }
 
 interface RoomProps {
   session: RoomSession;
+  messageMaxLength: number;
   onLeave: (notice?: string) => void;
   onSignedOut: (notice: string) => void;
 }
 
-export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
+export function ChatRoom({ session, messageMaxLength, onLeave, onSignedOut }: RoomProps) {
   const state = useChatState(session);
   const connection = useConnectionState(session);
   const [showOnline, setShowOnline] = useState(false);
@@ -140,6 +143,7 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
               onRetry={(id) => session.retry(id)}
               onDiscard={(id) => session.discard(id)}
               waitingForConnection={!live}
+              messageMaxLength={messageMaxLength}
             />
           ) : (
             <div className="chat__loading muted">{t('chat.loading')}</div>
@@ -148,6 +152,9 @@ export function ChatRoom({ session, onLeave, onSignedOut }: RoomProps) {
           <Composer
             disabled={archived || forbidden}
             disabledReason={archived ? t('chat.archived') : undefined}
+            maxLength={messageMaxLength}
+            // Entering a room puts the keyboard in its message box.
+            autoFocus
             onSend={(body) => session.send(body)}
             onTyping={() => session.notifyTyping()}
           />

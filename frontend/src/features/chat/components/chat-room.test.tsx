@@ -11,7 +11,7 @@ import type { MessagesApi } from '../api/messages-api';
 import { RoomSession } from '../api/room-session';
 import { ChatRoom } from './chat-room-screen';
 
-function mount(api: Partial<MessagesApi> = {}, socketOptions: Partial<SocketOptions> = {}) {
+function mount(api: Partial<MessagesApi> = {}, socketOptions: Partial<SocketOptions> = {}, messageMaxLength = 4000) {
   const server = new FakeServer();
   const session = new RoomSession({
     slug: 'general',
@@ -24,7 +24,7 @@ function mount(api: Partial<MessagesApi> = {}, socketOptions: Partial<SocketOpti
   session.start();
   const onLeave = vi.fn();
   const onSignedOut = vi.fn();
-  render(<ChatRoom session={session} onLeave={onLeave} onSignedOut={onSignedOut} />);
+  render(<ChatRoom session={session} messageMaxLength={messageMaxLength} onLeave={onLeave} onSignedOut={onSignedOut} />);
   return { server, session, onLeave, onSignedOut };
 }
 
@@ -70,6 +70,28 @@ describe('ChatRoom', () => {
     const row = screen.getByText('hi there').closest('[data-testid="message"]');
     expect(row).not.toHaveAttribute('data-pending');
     expect(row).toHaveAttribute('data-own', 'true');
+  });
+
+  it('puts the keyboard in the message box on entering the room, and leaves it where the user puts it', async () => {
+    const { server } = mount();
+    const box = screen.getByRole('textbox', { name: 'Message' });
+    expect(box).toHaveFocus();
+    await userEvent.keyboard('hi');
+    expect(box).toHaveValue('hi');
+    // Later renders (the hello, live frames) do not take focus back.
+    await userEvent.click(screen.getByTestId('online-count'));
+    act(() => server.hello({ messages: [message(1, 1, { body: 'first' })] }));
+    act(() => server.emit(live('message.new', message(2, 2, { body: 'live one' }))));
+    expect(box).not.toHaveFocus();
+  });
+
+  it('holds the composer to the limit the server names', () => {
+    const { server } = mount({}, {}, 10);
+    act(() => server.hello());
+    const box = screen.getByRole('textbox', { name: 'Message' });
+    fireEvent.change(box, { target: { value: 'a'.repeat(11) } });
+    expect(screen.getByText('11 / 10')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
   });
 
   it('goes back to the list when the room does not exist', () => {

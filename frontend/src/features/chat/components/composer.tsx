@@ -3,21 +3,25 @@ import type { FormEvent, KeyboardEvent } from 'react';
 
 import { t } from '@/lib/i18n';
 
-const MAX_LENGTH = 4000;
-const SHOW_COUNT_FROM = 3500;
+/** The count shows from this share of the limit on (3500 of 4000). */
+const SHOW_COUNT_AT = 7 / 8;
 
 interface Props {
   disabled: boolean;
   disabledReason?: string;
+  /** The server's limit in characters (`limits.message_max_length` of `GET /api/auth/config/`). */
+  maxLength: number;
+  /** Focus the box when it appears, so the room can be typed into at once. */
+  autoFocus?: boolean;
   onSend: (body: string) => void;
   onTyping: () => void;
 }
 
-export function Composer({ disabled, disabledReason, onSend, onTyping }: Props) {
+export function Composer({ disabled, disabledReason, maxLength, autoFocus = false, onSend, onTyping }: Props) {
   const [body, setBody] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
   const length = [...body].length;
-  const tooLong = length > MAX_LENGTH;
+  const tooLong = length > maxLength;
   const canSend = !disabled && body.trim().length > 0 && !tooLong;
 
   // Grow with the text up to a few lines, then scroll inside.
@@ -56,15 +60,17 @@ export function Composer({ disabled, disabledReason, onSend, onTyping }: Props) 
         value={body}
         disabled={disabled}
         aria-invalid={tooLong || undefined}
+        // Only when it mounts (entering a room), never on a later render.
+        autoFocus={autoFocus}
         onChange={(e) => {
           setBody(e.target.value);
           if (e.target.value.trim()) onTyping();
         }}
         onKeyDown={onKeyDown}
       />
-      {length >= SHOW_COUNT_FROM ? (
+      {length >= Math.floor(maxLength * SHOW_COUNT_AT) ? (
         <span className={`composer__count${tooLong ? ' composer__count--over' : ''}`} aria-live="polite">
-          {length} / {MAX_LENGTH}
+          {length} / {maxLength}
         </span>
       ) : null}
       <button type="submit" className="button button--primary composer__send" disabled={!canSend} data-testid="send-button">

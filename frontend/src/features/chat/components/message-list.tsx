@@ -20,6 +20,8 @@ interface Props {
   onDiscard: (clientId: string) => void;
   /** No transport answers: a pending message is not on its way yet. */
   waitingForConnection?: boolean;
+  /** The server's message limit, which refusals name. */
+  messageMaxLength: number;
 }
 
 const BOTTOM_SLACK_PX = 48;
@@ -27,7 +29,16 @@ const LOAD_OLDER_PX = 240;
 
 const dayFormat = new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric' });
 
-export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onDiscard, waitingForConnection = false }: Props) {
+export function MessageList({
+  state,
+  onLoadOlder,
+  onEdit,
+  onDelete,
+  onRetry,
+  onDiscard,
+  waitingForConnection = false,
+  messageMaxLength,
+}: Props) {
   const items = useMemo(() => buildTimeline(state), [state]);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -80,13 +91,15 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
     prev.current = { first, last, height: el.scrollHeight, keys: new Set(items.map((i) => i.key)) };
   }, [items]);
 
-  // Announce only live messages from others, never a page of history.
-  useEffect(() => {
+  // Announce only live messages from others, never a page of history: when the timeline changes
+  // and its newest line is such a message. Worked out while rendering (React's "adjust state when
+  // a prop changes"), so the announcement lands with the row rather than a render later.
+  const [announcedFor, setAnnouncedFor] = useState<TimelineItem[] | null>(null);
+  if (announcedFor !== items) {
+    setAnnouncedFor(items);
     const last = items.at(-1);
-    if (last?.kind === 'message' && !last.own && !last.message.deleted) {
-      setAnnounced(last.message);
-    }
-  }, [items]);
+    if (last?.kind === 'message' && !last.own && !last.message.deleted) setAnnounced(last.message);
+  }
 
   // A short first page may not fill the screen, so no scroll would ever ask for more.
   useEffect(() => {
@@ -123,6 +136,7 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
             continued={item.continued}
             you={you}
             waiting={waitingForConnection}
+            messageMaxLength={messageMaxLength}
             onRetry={onRetry}
             onDiscard={onDiscard}
           />
@@ -136,6 +150,7 @@ export function MessageList({ state, onLoadOlder, onEdit, onDelete, onRetry, onD
             continued={item.continued}
             canEdit={item.own && writable}
             canDelete={(item.own || you.is_staff) && writable}
+            messageMaxLength={messageMaxLength}
             onEdit={onEdit}
             onDelete={onDelete}
           />

@@ -9,11 +9,14 @@ import { MessageRow } from './message-row';
 import { PendingRow } from './pending-row';
 
 const noop = async () => undefined;
+/** The server's message limit, as the config would name it. */
+const LIMIT = 4000;
 
 describe('MessageRow', () => {
   it('renders markup as text and turns URLs into safe new-tab links', () => {
     render(
       <MessageRow
+        messageMaxLength={LIMIT}
         message={message(1, 1, { body: '<img src=x onerror=alert(1)> see https://example.com/x' })}
         own={false}
         continued={false}
@@ -32,7 +35,7 @@ describe('MessageRow', () => {
 
   it('shows a deleted message as a tombstone without actions', () => {
     render(
-      <MessageRow message={message(1, 1, { deleted: true, body: '' })} own continued={false} canEdit canDelete onEdit={noop} onDelete={noop} />,
+      <MessageRow messageMaxLength={LIMIT} message={message(1, 1, { deleted: true, body: '' })} own continued={false} canEdit canDelete onEdit={noop} onDelete={noop} />,
     );
     expect(screen.getByText('message deleted')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
@@ -40,7 +43,7 @@ describe('MessageRow', () => {
 
   it('edits with Enter and cancels with Escape', async () => {
     const onEdit = vi.fn(async () => undefined);
-    render(<MessageRow message={message(4, 1, { body: 'old', author: me })} own continued={false} canEdit canDelete onEdit={onEdit} onDelete={noop} />);
+    render(<MessageRow messageMaxLength={LIMIT} message={message(4, 1, { body: 'old', author: me })} own continued={false} canEdit canDelete onEdit={onEdit} onDelete={noop} />);
     await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
     await userEvent.keyboard('{Escape}');
     expect(screen.queryByRole('textbox')).toBeNull();
@@ -56,7 +59,7 @@ describe('MessageRow', () => {
   it('asks before deleting', async () => {
     const onDelete = vi.fn(async () => undefined);
     const m = message(4, 1, { author: me });
-    render(<MessageRow message={m} own continued={false} canEdit canDelete onEdit={noop} onDelete={onDelete} />);
+    render(<MessageRow messageMaxLength={LIMIT} message={m} own continued={false} canEdit canDelete onEdit={noop} onDelete={onDelete} />);
     await userEvent.click(screen.getByRole('button', { name: 'Delete' }));
     expect(onDelete).not.toHaveBeenCalled();
     await userEvent.click(screen.getByTestId('confirm-delete'));
@@ -68,6 +71,7 @@ describe('MessageRow names', () => {
   const row = (author: { id: number; display_name: string; avatar_url: string; is_staff?: boolean }, own = false) =>
     render(
       <MessageRow
+        messageMaxLength={LIMIT}
         message={message(1, 1, { author, body: 'hello' })}
         own={own}
         continued={false}
@@ -112,10 +116,10 @@ describe('MessageRow names', () => {
 describe('MessageRow refusals', () => {
   it('closes the editor when the right to edit goes away mid-edit (a live archive)', async () => {
     const m = message(4, 1, { body: 'old', author: me });
-    const { rerender } = render(<MessageRow message={m} own continued={false} canEdit canDelete onEdit={noop} onDelete={noop} />);
+    const { rerender } = render(<MessageRow messageMaxLength={LIMIT} message={m} own continued={false} canEdit canDelete onEdit={noop} onDelete={noop} />);
     await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
     expect(screen.getByRole('textbox', { name: 'Edit message' })).toBeInTheDocument();
-    rerender(<MessageRow message={m} own continued={false} canEdit={false} canDelete={false} onEdit={noop} onDelete={noop} />);
+    rerender(<MessageRow messageMaxLength={LIMIT} message={m} own continued={false} canEdit={false} canDelete={false} onEdit={noop} onDelete={noop} />);
     expect(screen.queryByRole('textbox')).toBeNull();
     expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
   });
@@ -124,19 +128,46 @@ describe('MessageRow refusals', () => {
     const onEdit = vi.fn(async () => {
       throw new ApiError(403, 'room_archived', 'archived');
     });
-    render(<MessageRow message={message(4, 1, { body: 'old', author: me })} own continued={false} canEdit canDelete onEdit={onEdit} onDelete={noop} />);
+    render(<MessageRow messageMaxLength={LIMIT} message={message(4, 1, { body: 'old', author: me })} own continued={false} canEdit canDelete onEdit={onEdit} onDelete={noop} />);
     await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
     await userEvent.type(screen.getByRole('textbox', { name: 'Edit message' }), '!{Enter}');
     expect(await screen.findByRole('alert')).toHaveTextContent('That did not work: This room is read-only.');
     expect(screen.getByRole('textbox', { name: 'Edit message' })).toHaveValue('old!');
   });
+
+  it('names the server’s limit when an edit is refused as too long', async () => {
+    const onEdit = vi.fn(async () => {
+      throw new ApiError(400, 'body_too_long', 'The message is longer than 10 characters.');
+    });
+    const m = message(4, 1, { body: 'old', author: me });
+    render(<MessageRow messageMaxLength={10} message={m} own continued={false} canEdit canDelete onEdit={onEdit} onDelete={noop} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    await userEvent.type(screen.getByRole('textbox', { name: 'Edit message' }), ' and more{Enter}');
+    expect(await screen.findByRole('alert')).toHaveTextContent('The message is too long (10 characters at most).');
+  });
 });
 
 describe('PendingRow', () => {
+  it('names the server’s limit when a message was refused as too long', () => {
+    render(
+      <PendingRow
+        messageMaxLength={10}
+        you={me}
+        continued={false}
+        pending={{ clientId: 'c1', body: 'hi', createdAt: '', status: 'failed', error: { code: 'body_too_long', detail: '', retryAfter: null } }}
+        waiting={false}
+        onRetry={vi.fn()}
+        onDiscard={vi.fn()}
+      />,
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('The message is too long (10 characters at most).');
+  });
+
   it('shows the rejection reason with retry_after and retries with the same id', async () => {
     const onRetry = vi.fn();
     render(
       <PendingRow
+        messageMaxLength={LIMIT}
         you={me}
         continued={false}
         pending={{ clientId: 'c1', body: 'hi', createdAt: '', status: 'failed', error: { code: 'rate_limited', detail: '', retryAfter: 3 } }}
@@ -152,12 +183,12 @@ describe('PendingRow', () => {
 
   it('says a pending message waits for a connection while nothing answers, and is sending otherwise', () => {
     const pending = { clientId: 'c1', body: 'hi', createdAt: '', status: 'pending' as const, error: null };
-    const { rerender } = render(<PendingRow you={me} continued={false} pending={pending} waiting onRetry={vi.fn()} onDiscard={vi.fn()} />);
+    const { rerender } = render(<PendingRow messageMaxLength={LIMIT} you={me} continued={false} pending={pending} waiting onRetry={vi.fn()} onDiscard={vi.fn()} />);
     expect(screen.getByTestId('pending-state')).toHaveAttribute('data-state', 'waiting');
     expect(screen.getByTestId('pending-state')).toHaveTextContent('Waiting for connection…');
     expect(screen.getByTestId('message')).toHaveAttribute('data-waiting', 'true');
     expect(screen.getByTestId('message')).toHaveAttribute('data-pending', 'pending');
-    rerender(<PendingRow you={me} continued={false} pending={pending} waiting={false} onRetry={vi.fn()} onDiscard={vi.fn()} />);
+    rerender(<PendingRow messageMaxLength={LIMIT} you={me} continued={false} pending={pending} waiting={false} onRetry={vi.fn()} onDiscard={vi.fn()} />);
     expect(screen.getByTestId('pending-state')).toHaveAttribute('data-state', 'sending');
     expect(screen.getByTestId('pending-state')).toHaveTextContent('Sending…');
     expect(screen.getByTestId('message')).not.toHaveAttribute('data-waiting');

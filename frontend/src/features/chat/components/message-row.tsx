@@ -16,13 +16,15 @@ interface Props {
   continued: boolean;
   canEdit: boolean;
   canDelete: boolean;
+  /** The server's limit, for the text of a `body_too_long` refusal. */
+  messageMaxLength: number;
   /** May reject with the server's refusal: the row shows it under the message. */
   onEdit: (id: number, body: string) => Promise<void>;
   /** May reject like `onEdit`. */
   onDelete: (message: Message) => Promise<void>;
 }
 
-export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit, onDelete }: Props) {
+export function MessageRow({ message, own, continued, canEdit, canDelete, messageMaxLength, onEdit, onDelete }: Props) {
   const [editingNow, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -36,7 +38,7 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit
       setEditing(false);
     } catch (err) {
       // The editor stays open with the text, so nothing typed is lost.
-      setError(describeError(err));
+      setError(describeError(err, { messageMaxLength }));
     }
   };
 
@@ -45,7 +47,7 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, onEdit
     try {
       await onDelete(message);
     } catch (err) {
-      setError(describeError(err));
+      setError(describeError(err, { messageMaxLength }));
     } finally {
       setConfirming(false);
     }

@@ -13,6 +13,8 @@ interface Props {
   you: User;
   /** Nothing answers (neither socket nor HTTP): it goes out when a connection is back. */
   waiting: boolean;
+  /** The server's limit, for the text of a `body_too_long` refusal. */
+  messageMaxLength: number;
   onRetry: (clientId: string) => void;
   onDiscard: (clientId: string) => void;
 }
@@ -20,14 +22,14 @@ interface Props {
 /** Refusals that the same message can never get past: only discarding makes sense. */
 const FINAL_ERRORS = new Set(['room_archived']);
 
-function reason(p: PendingMessage): string {
+function reason(p: PendingMessage, messageMaxLength: number): string {
   const e = p.error;
   if (!e) return '';
-  const text = errorText(e.code, e.detail);
+  const text = errorText(e.code, e.detail, { messageMaxLength });
   return e.retryAfter ? `${text} ${t('chat.retryIn', { seconds: e.retryAfter })}` : text;
 }
 
-export function PendingRow({ pending, continued, you, waiting, onRetry, onDiscard }: Props) {
+export function PendingRow({ pending, continued, you, waiting, messageMaxLength, onRetry, onDiscard }: Props) {
   const failed = pending.status === 'failed';
   const delivery = waiting ? 'waiting' : 'sending';
   const retryable = !FINAL_ERRORS.has(pending.error?.code ?? '');
@@ -62,7 +64,7 @@ export function PendingRow({ pending, continued, you, waiting, onRetry, onDiscar
         {failed ? (
           <div className="message__failure" role="alert">
             <span data-testid="send-error" data-code={pending.error?.code}>
-              <strong>{t('chat.failed')}:</strong> {reason(pending)}
+              <strong>{t('chat.failed')}:</strong> {reason(pending, messageMaxLength)}
             </span>
             <span className="message__failure-buttons">
               {retryable ? (

@@ -20,6 +20,9 @@ export function useRoomSession(slug: string, me: User, api: MessagesApi, createS
   useEffect(() => {
     const s = new RoomSession({ slug, me, api, createSocket: (resumeSince) => createSocket(slug, resumeSince) });
     s.start();
+    // Published from the effect that owns it (and stops it): the session cannot be made during
+    // render, since its socket cannot be reopened once a development double-run has closed it.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setSession(s);
     const reconnect = () => s.retryNow();
     const onVisible = () => {
@@ -35,6 +38,7 @@ export function useRoomSession(slug: string, me: User, api: MessagesApi, createS
       s.stop();
     };
     // `me` is keyed by id: a new object for the same user must not reopen the room.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [slug, me.id, api, createSocket]);
 
   return session;

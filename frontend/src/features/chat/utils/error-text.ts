@@ -13,13 +13,18 @@ const KNOWN_CODES = new Set([
   'not_found',
 ]);
 
+/** What an error's text may have to name: the server's limits (from `GET /api/auth/config/`). */
+export interface ErrorContext {
+  messageMaxLength: number;
+}
+
 /** The user's words for a server error code, or the server's own `detail` for codes this client does not know. */
-export function errorText(code: string, detail: string): string {
-  return KNOWN_CODES.has(code) ? t(`error.${code}` as MessageKey) : detail || code;
+export function errorText(code: string, detail: string, context: ErrorContext): string {
+  return KNOWN_CODES.has(code) ? t(`error.${code}` as MessageKey, { max: context.messageMaxLength }) : detail || code;
 }
 
 /** The same for anything an edit or a delete may throw. */
-export function describeError(err: unknown): string {
-  if (err instanceof ApiError) return errorText(err.code, err.message);
+export function describeError(err: unknown, context: ErrorContext): string {
+  if (err instanceof ApiError) return errorText(err.code, err.message, context);
   return err instanceof Error ? err.message : String(err);
 }

@@ -6,7 +6,6 @@ import { LobbySocket } from '@/lib/socket';
 import { FakeServer, room } from '@/test/fake-websocket';
 
 import { LobbySession, mergeRooms } from './lobby-session';
-import type { RoomsApi } from './rooms-api';
 
 const general = room({ slug: 'general', name: 'General', online_count: 1 });
 const tech = room({ slug: 'tech', name: 'Tech', online_count: 0 });
@@ -18,7 +17,7 @@ function setup(list: () => Promise<Room[]> = async () => [general, tech], hidden
   const onUnauthorized = vi.fn();
   const session = new LobbySession({
     socket: new LobbySocket({ url: 'ws://chat.test/ws/lobby/', WebSocketImpl: server.Impl, random: () => 1 }),
-    api: api as RoomsApi,
+    api,
     onUnauthorized,
     isHidden: hidden,
   });

@@ -68,6 +68,21 @@ describe('RoomListScreen', () => {
     expect(screen.getByTestId('room-online-general')).toHaveAttribute('data-count', '2');
   });
 
+  it('starts keyboard users at its heading when it opens, and does not take focus back later', () => {
+    const { server } = mount();
+    const heading = screen.getByRole('heading', { level: 1, name: 'Rooms' });
+    expect(heading).toHaveFocus();
+    expect(heading).toHaveAttribute('tabindex', '-1');
+    act(() => {
+      server.open();
+      server.emit({ type: 'lobby', rooms: [room({ slug: 'general' })] });
+    });
+    screen.getByTestId('sign-out').focus();
+    act(() => server.emit({ type: 'rooms.updated', rooms: [room({ slug: 'general', online_count: 2 })] }));
+    expect(screen.getByTestId('room-online-general')).toHaveAttribute('data-count', '2');
+    expect(screen.getByTestId('sign-out')).toHaveFocus();
+  });
+
   it('hands over to sign-in when the lobby socket closes with 4401', () => {
     const { server, onUnauthorized } = mount();
     act(() => {

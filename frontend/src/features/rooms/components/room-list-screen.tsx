@@ -27,6 +27,8 @@ export function RoomListScreen({ user, roomsApi, createLobbySocket, onOpen, onSi
     <div className="screen">
       <AppHeader
         title={t('rooms.title')}
+        // Signing in (or leaving a room) lands here: start keyboard and screen-reader users at the top.
+        focusTitle
         status={connection.status}
         retryAt={connection.retryAt}
         actions={
