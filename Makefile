@@ -44,7 +44,7 @@ migrate: $(VENV)/.installed
 services:
 	REDIS_URL=$(TEST_REDIS_URL) PG_DATABASE_URL=$(TEST_POSTGRES_URL) tests/support/ensure-services.sh
 
-test: setup services test-frontend test-python
+test: setup services lint test-frontend test-python
 
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm test
@@ -55,8 +55,13 @@ test-python: $(VENV)/.installed
 	REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL= $(BIN)/pytest -m "not soak"
 	REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "not e2e"
 
-lint: $(VENV)/.installed
+# Style and types, both sides: ruff and mypy (strict on rooms/), ESLint with typescript-eslint
+# and the React hooks rules, and the TypeScript compiler.
+lint: $(VENV)/.installed frontend/node_modules/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=1 $(BIN)/mypy
+	cd frontend && npm run lint && npm run typecheck
 
 clean:
 	rm -rf staticfiles frontend/dist

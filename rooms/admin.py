@@ -1,27 +1,42 @@
+from __future__ import annotations
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from rooms import realtime, rules, services
 from rooms.errors import ChatError
 from rooms.models import Message, Room, User
 
+# The admin's classes are generic in django-stubs only: a base class written ModelAdmin[Room]
+# fails at run time (without django-stubs-ext's monkeypatch), hence the type-arg ignores below.
+
+
+def _staff(request: HttpRequest) -> User:
+    """The signed-in staff member: the admin site lets no one else in."""
+    user = request.user
+    assert user.is_authenticated, "an admin view without a signed-in user"
+    return user
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "display_name", "email", "is_guest", "is_staff", "is_active", "last_login"]
     list_filter = ["is_guest", "is_staff", "is_active"]
     search_fields = ["username", "display_name", "email"]
-    fieldsets = [*BaseUserAdmin.fieldsets, ("Profile", {"fields": ["display_name", "avatar_url", "is_guest"]})]
+    # Django's UserAdmin sets fieldsets; the stubs declare ModelAdmin's, which may be None.
+    fieldsets = [*BaseUserAdmin.fieldsets, ("Profile", {"fields": ["display_name", "avatar_url", "is_guest"]})]  # type: ignore[misc]
     actions = ["deactivate"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             realtime.close_user_sockets(obj.pk)
 
     @admin.action(description="Deactivate (signs them out of open rooms)")
-    def deactivate(self, request, queryset):
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         user_ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
         queryset.update(is_active=False)
         for user_id in user_ids:
@@ -29,7 +44,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "slug", "is_archived", "position", "last_message_at", "created_at"]
     list_editable = ["is_archived", "position"]
     list_filter = ["is_archived"]
@@ -38,7 +53,7 @@ class RoomAdmin(admin.ModelAdmin):
     readonly_fields = ["last_seq", "last_message_at", "created_at"]
     actions = ["archive", "unarchive"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Room, form: forms.ModelForm[Room], change: bool) -> None:
         if not change:
             obj.save()  # a new room: nobody is in it to be told
             return
@@ -48,14 +63,14 @@ class RoomAdmin(admin.ModelAdmin):
         realtime.publish_on_commit(result.events)
 
     @admin.action(description="Archive (read-only)")
-    def archive(self, request, queryset):
+    def archive(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         self._set_archived(request, queryset, True)
 
     @admin.action(description="Reopen")
-    def unarchive(self, request, queryset):
+    def unarchive(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         self._set_archived(request, queryset, False)
 
-    def _set_archived(self, request, queryset, archived: bool) -> None:
+    def _set_archived(self, request: HttpRequest, queryset: QuerySet[Room], archived: bool) -> None:
         changed = []
         for room in queryset:
             result = services.room_update(room=room, is_archived=archived)
@@ -75,8 +90,8 @@ class RoomAdmin(admin.ModelAdmin):
             )
 
 
-class MessageForm(forms.ModelForm):
-    def clean_body(self):
+class MessageForm(forms.ModelForm):  # type: ignore[type-arg]
+    def clean_body(self) -> str:
         try:
             return rules.clean_body(self.cleaned_data["body"])
         except ChatError as error:
@@ -84,7 +99,7 @@ class MessageForm(forms.ModelForm):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Every change to a message goes through the services, so it is a room event that open
     rooms see live and reconnecting clients catch up on. So there is no adding here (a message
     is sent), no hard delete (clients holding it would never hear of it: "Mark deleted" keeps its
@@ -99,32 +114,32 @@ class MessageAdmin(admin.ModelAdmin):
     actions = ["soft_delete"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Message | None = None) -> list[str]:
         if obj is not None and obj.deleted:
             return [*self.readonly_fields, "body"]
         return self.readonly_fields
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Message, form: forms.ModelForm[Message], change: bool) -> None:
         if "body" in form.changed_data:
-            result = services.message_edit(message=obj, actor=request.user, body=obj.body)
+            result = services.message_edit(message=obj, actor=_staff(request), body=obj.body)
             realtime.publish_on_commit(result.events)
 
     @admin.display(description="Message")
-    def short_body(self, message):
+    def short_body(self, message: Message) -> str:
         return message.body[:80]
 
     @admin.action(description="Mark deleted (keeps their place in the room)")
-    def soft_delete(self, request, queryset):
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         # Through the service, so open rooms see the deletion live like any other.
         count = 0
         for message in queryset.filter(deleted=False).select_related("room", "author"):
-            change = services.message_delete(message=message, actor=request.user)
+            change = services.message_delete(message=message, actor=_staff(request))
             realtime.publish_on_commit(change.events)
             count += bool(change.events)
         self.message_user(request, f"Marked {count} message(s) deleted; open rooms show it now.")

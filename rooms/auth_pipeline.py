@@ -1,13 +1,18 @@
 """Rooms' steps in the Google sign-in pipeline (settings.SOCIAL_AUTH_PIPELINE)."""
 
+from typing import Any, cast
 from urllib.parse import urlparse
 
 from django.contrib.auth import login
+from social_core.backends.base import BaseAuth
+from social_django.strategy import DjangoStrategy
 
 from rooms.models import User
 
 
-def leave_the_guest_behind(backend, user: User | None = None, *args, **kwargs):
+def leave_the_guest_behind(
+    backend: BaseAuth[Any], user: User | None = None, *args: Any, **kwargs: Any
+) -> dict[str, Any] | None:
     """Before the account lookup: a guest who signs in with Google becomes the Google account's
     own user, never the guest with a Google account attached (social-auth's default for a
     signed-in user). What the guest wrote stays the guest's."""
@@ -16,19 +21,22 @@ def leave_the_guest_behind(backend, user: User | None = None, *args, **kwargs):
     return None
 
 
-def sign_in_instead_of_the_guest(backend, user: User | None = None, *args, **kwargs):
+def sign_in_instead_of_the_guest(backend: BaseAuth[Any], user: User | None = None, *args: Any, **kwargs: Any) -> None:
     """The last step for a guest (see leave_the_guest_behind): social-auth signs nobody in when
     someone already is, so sign the Google account's user in here. Django's login replaces the
     guest's session with a new one, and the old one's sockets close (rooms/sessions.py)."""
-    request = backend.strategy.request
+    # social_django's strategy (the settings keep its default), which holds the request.
+    request = cast(DjangoStrategy, backend.strategy).request
     current = getattr(request, "user", None)
-    if user is None or current is None or not current.is_authenticated or not current.is_guest:
+    if request is None or user is None or current is None or not current.is_authenticated or not current.is_guest:
         return None
     login(request, user, backend=f"{type(backend).__module__}.{type(backend).__name__}")
     return None
 
 
-def save_google_profile(backend, user: User | None = None, response: dict | None = None, *args, **kwargs):
+def save_google_profile(
+    backend: BaseAuth[Any], user: User | None = None, response: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> None:
     """The last step: keep the profile we show in rooms current."""
     if user is None or not response:
         return None

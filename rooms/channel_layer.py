@@ -13,24 +13,28 @@ layer's.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import _close_redis, _wrap_close, create_pool
 from redis import asyncio as aioredis
+
+# A PUBLISH waiting for its batch: channel, payload, and its sender's wait.
+_Publish = tuple[str, bytes, asyncio.Future[None]]
 
 
 class _PublishBatcher:
     """The PUBLISHes to one Redis server, one pipeline at a time, on a connection pool of its
     own (publishes never wait behind the shard lock that subscribes take)."""
 
-    def __init__(self, host: dict) -> None:
+    def __init__(self, host: dict[str, Any]) -> None:
         self.host = host
         self.redis: aioredis.Redis | None = None
-        self.pending: list[tuple[str, bytes, asyncio.Future]] = []
+        self.pending: list[_Publish] = []
         self.flushing = False
 
     async def publish(self, channel: str, payload: bytes) -> None:
-        sent = asyncio.get_running_loop().create_future()
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.pending.append((channel, payload, sent))
         if not self.flushing:
             self.flushing = True
@@ -67,7 +71,7 @@ class _PublishBatcher:
             await _close_redis(redis)
 
 
-def _settle(batch, error: Exception | None) -> None:
+def _settle(batch: list[_Publish], error: Exception | None) -> None:
     for _, _, sent in batch:
         if sent.done():  # its sender gave up waiting (cancelled); the frame went all the same
             continue
@@ -77,30 +81,32 @@ def _settle(batch, error: Exception | None) -> None:
             sent.set_exception(error)
 
 
-class BatchingPubSubLoopLayer(RedisPubSubLoopLayer):
-    def __init__(self, *args, **kwargs) -> None:
+# channels_redis ships no types: its classes are Any to mypy.
+class BatchingPubSubLoopLayer(RedisPubSubLoopLayer):  # type: ignore[misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._batchers = {shard: _PublishBatcher(shard.host) for shard in self._shards}
 
-    async def group_send(self, group, message):
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
         group_channel = self._get_group_channel_name(group)
         batcher = self._batchers[self._get_shard(group_channel)]
         await batcher.publish(group_channel, self.channel_layer.serialize(message))
 
-    async def flush(self):
+    async def flush(self) -> None:
         await super().flush()
         for batcher in self._batchers.values():
             await batcher.close()
 
 
-class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):
+class BatchingPubSubChannelLayer(RedisPubSubChannelLayer):  # type: ignore[misc]
     """Settings' CHANNEL_LAYERS backend with CHANNEL_LAYER_BACKEND=pubsub (the default)."""
 
-    def _get_layer(self):
+    def _get_layer(self) -> BatchingPubSubLoopLayer:
         # The stock method, building our loop layer instead of the stock one.
         loop = asyncio.get_running_loop()
         try:
-            return self._layers[loop]
+            found: BatchingPubSubLoopLayer = self._layers[loop]
+            return found
         except KeyError:
             layer = self._layers[loop] = BatchingPubSubLoopLayer(*self._args, **self._kwargs, channel_layer=self)
             _wrap_close(self, loop)

@@ -12,15 +12,17 @@ as building a message's frame.
 """
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol, cast, overload
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from rooms.models import Message, Room, User, shown_name
-from rooms.serializers import iso_datetime
+from rooms.serializers import AuthorData, MessageData, RoomData, iso_datetime
 
 # What is read of a message and of its author, in this order, wherever messages are read.
 MESSAGE_COLUMNS = ("id", "seq", "event", "body", "client_id", "created_at", "edited_at", "deleted")
@@ -35,18 +37,28 @@ BATCH_MAX_SENDS = 64
 
 
 class Send(Protocol):
-    room: Room
-    author: User
-    body: str
-    client_id: str
+    @property
+    def room(self) -> Room: ...
+    @property
+    def author(self) -> User: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
 
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _columns(model, alias: str, names: Sequence[str]) -> str:
-    return ", ".join(f"{alias}.{_q(model._meta.get_field(name).column)}" for name in names)
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column is not None, f"{name} is not a column"
+    return field.column
+
+
+def _columns(model: type[models.Model], alias: str, names: Sequence[str]) -> str:
+    return ", ".join(f"{alias}.{_q(_column(model, name))}" for name in names)
 
 
 def _tables() -> tuple[str, str, str]:
@@ -56,14 +68,18 @@ def _tables() -> tuple[str, str, str]:
 # --- Rows to frame dicts ---------------------------------------------------------------------
 
 
-def _iso(value) -> str | None:
+@overload
+def _iso(value: datetime) -> str: ...
+@overload
+def _iso(value: None) -> None: ...
+def _iso(value: datetime | None) -> str | None:
     # SQLite hands back naive datetimes in the connection's zone; PostgreSQL aware ones.
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value, connection.timezone)
     return iso_datetime(value)
 
 
-def author_row_data(row) -> dict:
+def author_row_data(row: Sequence[Any]) -> AuthorData:
     """`row`: the values of AUTHOR_COLUMNS, in that order."""
     pk, display_name, first_name, last_name, username, avatar_url, is_staff = row
     return {
@@ -74,7 +90,7 @@ def author_row_data(row) -> dict:
     }
 
 
-def message_row_data(row, *, room_slug: str) -> dict:
+def message_row_data(row: Sequence[Any], *, room_slug: str) -> MessageData:
     """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order."""
     pk, seq, event, body, client_id, created_at, edited_at, deleted = row[:8]
     return {
@@ -91,11 +107,11 @@ def message_row_data(row, *, room_slug: str) -> dict:
     }
 
 
-def room_row_data(row) -> dict:
+def room_row_data(row: Sequence[Any]) -> RoomData:
     room = dict(zip(ROOM_COLUMNS, row, strict=True))
     room["is_archived"] = bool(room["is_archived"])
     room["last_message_at"] = _iso(room["last_message_at"])
-    return room
+    return cast(RoomData, room)  # ROOM_COLUMNS are the Room shape's keys
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -126,32 +142,34 @@ def _read_sql() -> dict[str, str]:
     }
 
 
-def room_read(cursor, room_id: int) -> dict | None:
+def room_read(cursor: CursorWrapper, room_id: int) -> RoomData | None:
     cursor.execute(_read_sql()["room"], {"room": room_id})
     row = cursor.fetchone()
     return None if row is None else room_row_data(row)
 
 
-def messages_changed(cursor, *, room_id: int, room_slug: str, since: int, head: int, limit: int) -> list[dict]:
+def messages_changed(
+    cursor: CursorWrapper, *, room_id: int, room_slug: str, since: int, head: int, limit: int
+) -> list[MessageData]:
     """The messages whose latest change is an event in (since, head], in event order."""
     cursor.execute(_read_sql()["changed"], {"room": room_id, "since": since, "head": head, "limit": limit})
     return [message_row_data(row, room_slug=room_slug) for row in cursor.fetchall()]
 
 
-def messages_latest(cursor, *, room_id: int, room_slug: str, limit: int) -> list[dict]:
+def messages_latest(cursor: CursorWrapper, *, room_id: int, room_slug: str, limit: int) -> list[MessageData]:
     """The room's newest messages, newest first."""
     cursor.execute(_read_sql()["latest"], {"room": room_id, "limit": limit})
     return [message_row_data(row, room_slug=room_slug) for row in cursor.fetchall()]
 
 
-def users_read(cursor, user_ids) -> list[dict]:
-    user_ids = sorted(user_ids)
-    if not user_ids:
+def users_read(cursor: CursorWrapper, user_ids: Iterable[int]) -> list[AuthorData]:
+    ids = sorted(user_ids)
+    if not ids:
         return []
     if connection.vendor == "postgresql":
-        cursor.execute(_read_sql()["users"], [user_ids])
+        cursor.execute(_read_sql()["users"], [ids])
     else:
-        cursor.execute(_read_sql()["users"].replace("%s", ", ".join(["%s"] * len(user_ids))), user_ids)
+        cursor.execute(_read_sql()["users"].replace("%s", ", ".join(["%s"] * len(ids))), ids)
     return [author_row_data(row) for row in cursor.fetchall()]
 
 
@@ -211,7 +229,7 @@ def _insert_batch_sql(size: int) -> str:
     )
 
 
-def _stored(*, pk: int, seq: int, event: int, send: Send, now) -> Message:
+def _stored(*, pk: int, seq: int, event: int, send: Send, now: datetime) -> Message:
     """The Message a send statement stored, without reading it back. Built as a row loaded from
     the database is (Model.from_db, positional values): Message(...) with keywords took 24 µs,
     this 7."""
@@ -227,21 +245,26 @@ def _stored(*, pk: int, seq: int, event: int, send: Send, now) -> Message:
         "edited_at": None,
         "deleted": False,
     }
+    # field_names None (the stubs want a collection): Django reads it only when the values leave
+    # out some field, and these give every one.
     message = Message.from_db(
-        connection.alias, None, [values[field.attname] for field in Message._meta.concrete_fields]
+        connection.alias,
+        None,  # type: ignore[arg-type]
+        [values[field.attname] for field in Message._meta.concrete_fields],
     )
     message.room, message.author = send.room, send.author
     return message
 
 
-def _execute_alone(sql: str, params) -> list[tuple]:
+def _execute_alone(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
     """One statement as its own transaction (PostgreSQL's sends): one round trip instead of
     BEGIN, UPDATE, INSERT, COMMIT. Inside a caller's transaction it takes a savepoint, so a
     duplicate client_id does not break the caller's transaction."""
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
 
 
 def insert_one(send: Send) -> Message | None:
@@ -250,7 +273,7 @@ def insert_one(send: Send) -> Message | None:
     nothing. The row lock the UPDATE takes orders concurrent changes to one room until commit,
     so seq and event have no gaps."""
     now = timezone.now()
-    params = {
+    params: dict[str, Any] = {
         "now": now,
         "room": send.room.pk,
         "author": send.author.pk,
@@ -280,7 +303,7 @@ def insert_batch(sends: Sequence[Send]) -> dict[tuple[int, str], Message]:
     (author id, client_id); a send to an archived or deleted room is missing. A client_id used
     before or twice in the batch raises IntegrityError, and then nothing is stored."""
     now = timezone.now()
-    params: list = []
+    params: list[Any] = []
     for order, send in enumerate(sends):
         params += [order, send.room.pk, send.author.pk, send.body, send.client_id]
     params += [now, now]

@@ -12,17 +12,25 @@ So `http://127.0.0.1:9999` does not pass for a site served at `127.0.0.1:8000`, 
 an `https://` one. Settings are read at each handshake, not frozen at import.
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import validate_host
 
+if TYPE_CHECKING:
+    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
+    from channels.consumer import _ChannelScope
+
 logger = logging.getLogger("rooms.security")
 
 
-def _header(scope, name: bytes) -> str | None:
+def _header(scope: _ChannelScope, name: bytes) -> str | None:
     for header, value in scope.get("headers", []):
         if header == name:
             return value.decode("latin-1")
@@ -47,12 +55,15 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
 
 
 class SiteOriginValidator:
-    def __init__(self, application):
+    def __init__(
+        self, application: Callable[[_ChannelScope, ASGIReceiveCallable, ASGISendCallable], Awaitable[object]]
+    ) -> None:
         self.application = application
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> object:
         origin = _header(scope, b"origin")
         if origin_allowed(origin, _header(scope, b"host")):
             return await self.application(scope, receive, send)
         logger.warning("refused WebSocket handshake from origin %s", origin or "(no Origin header)")
-        return await WebsocketDenier()(scope, receive, send)
+        await WebsocketDenier()(scope, receive, send)
+        return None

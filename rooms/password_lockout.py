@@ -4,22 +4,36 @@ Axes counts failures per account and per client address in the database, so ever
 sees the same counts (settings: AXES_*). Only password sign-ins are counted: Google signs its
 users in itself, and a guest has no password."""
 
+from typing import Any
+
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-class PasswordLockoutBackend(AxesStandaloneBackend):
+# django-axes ships no types: its backend is Any to mypy.
+class PasswordLockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
     """Axes' backend for password sign-ins only. Axes refuses any authenticate() without a
     request, and social-auth's pipeline calls it without one: those calls are not ours."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> AbstractBaseUser | None:
         if password is None:
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        user: AbstractBaseUser | None = super().authenticate(request, username=username, password=password, **kwargs)
+        return user
 
 
-def locked_out_response(request, original_response=None, credentials=None):
+def locked_out_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     """What a locked-out client gets (settings.AXES_LOCKOUT_CALLABLE): a readable page, 429,
     and when to come back."""
     wait = get_cool_off(request)

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -64,29 +65,33 @@ REFUSED = Opened(joined_version=None, departed=Departed(), refused=True)
 class PresenceStore(Protocol):
     """`connection_id` is unique per connection across processes; `ttl`, `grace` in seconds."""
 
-    async def open(self, room_id, user_id, connection_id, *, ttl, cap, limit) -> Opened: ...
+    async def open(
+        self, room_id: int, user_id: int, connection_id: str, *, ttl: float, cap: int, limit: int
+    ) -> Opened: ...
 
-    async def alive(self, room_id, user_id, connection_id, *, ttl) -> Refreshed: ...
+    async def alive(self, room_id: int, user_id: int, connection_id: str, *, ttl: float) -> Refreshed: ...
 
-    async def close(self, room_id, user_id, connection_id, *, grace) -> bool:
+    async def close(self, room_id: int, user_id: int, connection_id: str, *, grace: float) -> bool:
         """True when it was the user's last connection in the room: sweep after `grace`."""
 
     async def sweep(self, room_ids: list[int]) -> dict[int, Departed]:
         """The rooms' users whose presence ended, removed: only rooms with departures."""
 
-    async def status(self, room_id) -> tuple[int, int]:
+    async def status(self, room_id: int) -> tuple[int, int]:
         """(count, version)"""
 
-    async def typing(self, room_id, user_id, *, seconds) -> None: ...
+    async def typing(self, room_id: int, user_id: int, *, seconds: float) -> None: ...
 
     # Blocking twins for the REST views (the HTTP fallback) and the room list.
-    def open_blocking(self, room_id, user_id, connection_id, *, ttl, cap, limit) -> Opened: ...
+    def open_blocking(
+        self, room_id: int, user_id: int, connection_id: str, *, ttl: float, cap: int, limit: int
+    ) -> Opened: ...
 
-    def close_blocking(self, room_id, user_id, connection_id, *, grace) -> bool: ...
+    def close_blocking(self, room_id: int, user_id: int, connection_id: str, *, grace: float) -> bool: ...
 
-    def typing_blocking(self, room_id, user_id, *, seconds) -> None: ...
+    def typing_blocking(self, room_id: int, user_id: int, *, seconds: float) -> None: ...
 
-    def typing_now(self, room_id) -> list[int]: ...
+    def typing_now(self, room_id: int) -> list[int]: ...
 
     def online_counts(self, room_ids: list[int]) -> dict[int, int]: ...
 
@@ -243,16 +248,16 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)
 """
 
 
-def _ints(values) -> list[int]:
+def _ints(values: Iterable[bytes | str]) -> list[int]:
     return [int(decode(v)) for v in values]
 
 
-def _refreshed(answer) -> Refreshed:
+def _refreshed(answer: list[Any]) -> Refreshed:
     joined, version, gone, gone_version = answer[:4]
     return Refreshed(joined_version=int(version) if joined == 1 else None, departed=Departed(_ints(gone), gone_version))
 
 
-def _opened(answer) -> Opened:
+def _opened(answer: list[Any]) -> Opened:
     if answer[0] == -1:
         return REFUSED
     refreshed = _refreshed(answer)
@@ -281,30 +286,36 @@ class RedisPresence:
         )
 
     @staticmethod
-    def _open_call(room_id, user_id, connection_id, ttl, cap, limit):
+    def _open_call(
+        room_id: int, user_id: int, connection_id: str, ttl: float, cap: int, limit: int
+    ) -> tuple[str, list[str], list[Any]]:
         keys = [*_room_keys(room_id), _user_key(user_id)]
         return "open", keys, [user_id, _connection(room_id, connection_id), ttl, cap, limit]
 
     @staticmethod
-    def _close_call(room_id, user_id, connection_id, grace):
+    def _close_call(room_id: int, user_id: int, connection_id: str, grace: float) -> tuple[str, list[str], list[Any]]:
         keys = [*_room_keys(room_id), _user_key(user_id)]
         return "close", keys, [user_id, _connection(room_id, connection_id), f"{room_id}:", grace]
 
-    async def open(self, room_id, user_id, connection_id, *, ttl, cap, limit) -> Opened:
+    async def open(self, room_id: int, user_id: int, connection_id: str, *, ttl: float, cap: int, limit: int) -> Opened:
         return _opened(await self._redis.arun(*self._open_call(room_id, user_id, connection_id, ttl, cap, limit)))
 
-    def open_blocking(self, room_id, user_id, connection_id, *, ttl, cap, limit) -> Opened:
+    def open_blocking(
+        self, room_id: int, user_id: int, connection_id: str, *, ttl: float, cap: int, limit: int
+    ) -> Opened:
         return _opened(self._redis.run(*self._open_call(room_id, user_id, connection_id, ttl, cap, limit)))
 
-    async def alive(self, room_id, user_id, connection_id, *, ttl) -> Refreshed:
+    async def alive(self, room_id: int, user_id: int, connection_id: str, *, ttl: float) -> Refreshed:
         keys = [*_room_keys(room_id), _user_key(user_id)]
         return _refreshed(await self._redis.arun("alive", keys, [user_id, _connection(room_id, connection_id), ttl]))
 
-    async def close(self, room_id, user_id, connection_id, *, grace) -> bool:
-        return await self._redis.arun(*self._close_call(room_id, user_id, connection_id, grace)) == 1
+    async def close(self, room_id: int, user_id: int, connection_id: str, *, grace: float) -> bool:
+        last: int = await self._redis.arun(*self._close_call(room_id, user_id, connection_id, grace))
+        return last == 1
 
-    def close_blocking(self, room_id, user_id, connection_id, *, grace) -> bool:
-        return self._redis.run(*self._close_call(room_id, user_id, connection_id, grace)) == 1
+    def close_blocking(self, room_id: int, user_id: int, connection_id: str, *, grace: float) -> bool:
+        last: int = self._redis.run(*self._close_call(room_id, user_id, connection_id, grace))
+        return last == 1
 
     async def sweep(self, room_ids: list[int]) -> dict[int, Departed]:
         keys = [key for room_id in room_ids for key in _room_keys(room_id)]
@@ -314,17 +325,17 @@ class RedisPresence:
             for i in range(0, len(answer), 3)
         }
 
-    async def status(self, room_id) -> tuple[int, int]:
+    async def status(self, room_id: int) -> tuple[int, int]:
         count, version = await self._redis.arun("status", _room_keys(room_id), [])
         return int(count), int(version)
 
-    async def typing(self, room_id, user_id, *, seconds) -> None:
+    async def typing(self, room_id: int, user_id: int, *, seconds: float) -> None:
         await self._redis.arun("typing", [_typing_key(room_id)], [user_id, seconds])
 
-    def typing_blocking(self, room_id, user_id, *, seconds) -> None:
+    def typing_blocking(self, room_id: int, user_id: int, *, seconds: float) -> None:
         self._redis.run("typing", [_typing_key(room_id)], [user_id, seconds])
 
-    def typing_now(self, room_id) -> list[int]:
+    def typing_now(self, room_id: int) -> list[int]:
         return _ints(self._redis.run("typing", [_typing_key(room_id)], [0, 0]))
 
     def online_counts(self, room_ids: list[int]) -> dict[int, int]:
@@ -376,16 +387,18 @@ class MemoryPresence:
         self._rooms: dict[int, _Room] = {}
         self._connections: dict[int, dict[str, float]] = {}  # user id -> connection -> expiry
 
-    def _room(self, room_id) -> _Room:
+    def _room(self, room_id: int) -> _Room:
         return self._rooms.setdefault(room_id, _Room())
 
-    def _live_connections(self, user_id, now: float) -> dict[str, float]:
+    def _live_connections(self, user_id: int, now: float) -> dict[str, float]:
         mine = self._connections.setdefault(user_id, {})
         for member in [m for m, expiry in mine.items() if expiry <= now]:
             del mine[member]
         return mine
 
-    def open_blocking(self, room_id, user_id, connection_id, *, ttl, cap, limit) -> Opened:
+    def open_blocking(
+        self, room_id: int, user_id: int, connection_id: str, *, ttl: float, cap: int, limit: int
+    ) -> Opened:
         now, member = time.monotonic(), _connection(room_id, connection_id)
         with self._lock:
             mine = self._live_connections(user_id, now)
@@ -400,10 +413,10 @@ class MemoryPresence:
             snapshot = Snapshot(version=room.version, count=len(online), user_ids=online[:limit])
         return Opened(joined_version=joined_version, departed=departed, snapshot=snapshot)
 
-    async def open(self, room_id, user_id, connection_id, *, ttl, cap, limit) -> Opened:
+    async def open(self, room_id: int, user_id: int, connection_id: str, *, ttl: float, cap: int, limit: int) -> Opened:
         return self.open_blocking(room_id, user_id, connection_id, ttl=ttl, cap=cap, limit=limit)
 
-    async def alive(self, room_id, user_id, connection_id, *, ttl) -> Refreshed:
+    async def alive(self, room_id: int, user_id: int, connection_id: str, *, ttl: float) -> Refreshed:
         now = time.monotonic()
         with self._lock:
             self._connections.setdefault(user_id, {})[_connection(room_id, connection_id)] = now + ttl
@@ -411,7 +424,7 @@ class MemoryPresence:
             departed = room.sweep(now)
             return Refreshed(joined_version=room.refresh(user_id, now + ttl), departed=departed)
 
-    def close_blocking(self, room_id, user_id, connection_id, *, grace) -> bool:
+    def close_blocking(self, room_id: int, user_id: int, connection_id: str, *, grace: float) -> bool:
         now, prefix = time.monotonic(), f"{room_id}:"
         with self._lock:
             mine = self._live_connections(user_id, now)
@@ -424,7 +437,7 @@ class MemoryPresence:
             room.present_until[user_id] = now + grace
             return True
 
-    async def close(self, room_id, user_id, connection_id, *, grace) -> bool:
+    async def close(self, room_id: int, user_id: int, connection_id: str, *, grace: float) -> bool:
         return self.close_blocking(room_id, user_id, connection_id, grace=grace)
 
     async def sweep(self, room_ids: list[int]) -> dict[int, Departed]:
@@ -436,19 +449,19 @@ class MemoryPresence:
                     found[room_id] = departed
         return found
 
-    async def status(self, room_id) -> tuple[int, int]:
+    async def status(self, room_id: int) -> tuple[int, int]:
         with self._lock:
             room = self._room(room_id)
             return room.count(time.monotonic()), room.version
 
-    def typing_blocking(self, room_id, user_id, *, seconds) -> None:
+    def typing_blocking(self, room_id: int, user_id: int, *, seconds: float) -> None:
         with self._lock:
             self._room(room_id).typing_until[user_id] = time.monotonic() + seconds
 
-    async def typing(self, room_id, user_id, *, seconds) -> None:
+    async def typing(self, room_id: int, user_id: int, *, seconds: float) -> None:
         self.typing_blocking(room_id, user_id, seconds=seconds)
 
-    def typing_now(self, room_id) -> list[int]:
+    def typing_now(self, room_id: int) -> list[int]:
         now = time.monotonic()
         with self._lock:
             room = self._room(room_id)

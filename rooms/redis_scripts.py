@@ -13,7 +13,7 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import redis
 import redis.asyncio as aioredis
@@ -22,7 +22,7 @@ from django.conf import settings
 Store = TypeVar("Store")
 
 
-def decode(value) -> str:
+def decode(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
@@ -32,12 +32,15 @@ class RedisScripts:
         self.client = redis.Redis.from_url(url, max_connections=max_connections)
         self._blocking = self._register(self.client)
         # redis.asyncio clients are bound to the event loop that created them.
-        self._per_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aioredis.Redis, dict[str, Any]]] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    def _register(self, client) -> dict:
+    def _register(self, client: redis.Redis | aioredis.Redis) -> dict[str, Any]:
+        # redis-py's Script (blocking) or AsyncScript, by the client: called the same way.
         return {name: client.register_script(source) for name, source in self._sources.items()}
 
-    def _this_loops(self) -> tuple[aioredis.Redis, dict]:
+    def _this_loops(self) -> tuple[aioredis.Redis, dict[str, Any]]:
         loop = asyncio.get_running_loop()
         found = self._per_loop.get(loop)
         if found is None:
@@ -48,11 +51,12 @@ class RedisScripts:
     def aclient(self) -> aioredis.Redis:
         return self._this_loops()[0]
 
-    def run(self, name: str, keys: list[str], args: list) -> list:
-        """Blocking: for threads (REST views, write threads)."""
+    def run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        """Blocking: for threads (REST views, write threads). The script's reply, as Redis
+        gave it (Lua tables as lists, numbers as ints, strings as bytes)."""
         return self._blocking[name](keys=keys, args=args)
 
-    async def arun(self, name: str, keys: list[str], args: list) -> list:
+    async def arun(self, name: str, keys: list[str], args: list[Any]) -> Any:
         return await self._this_loops()[1][name](keys=keys, args=args)
 
 

@@ -1,17 +1,20 @@
 """Reads. Plain functions the views and the consumer share."""
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 
 from rooms import message_store
 from rooms.models import Message, Room, User
 from rooms.presence import Snapshot, get_presence
-from rooms.serializers import RoomSerializer, user_data
+from rooms.serializers import AuthorData, MessageData, RoomData, RoomSerializer, user_data
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def room_online_counts(rooms: list[Room]) -> dict[int, int]:
     return get_presence().online_counts([room.pk for room in rooms])
 
 
-def room_list_data() -> list[dict]:
+def room_list_data() -> list[dict[str, Any]]:
     """Every room in the Room shape, with its online count (0 while the store is away)."""
     rooms = room_list()
     try:
@@ -63,7 +66,7 @@ def message_get(*, room: Room, message_id: int) -> Message | None:
     return Message.objects.select_related("room", "author").filter(room=room, pk=message_id).first()
 
 
-def _room_messages(room: Room):
+def _room_messages(room: Room) -> QuerySet[Message]:
     # Through the relation, each message's `room` is this instance: no join, no copy per row.
     return room.messages.select_related("author")
 
@@ -86,15 +89,15 @@ class RoomSync:
     """One answer to "what changed in this room after event `since`?" (docs/protocol.md, "Room
     events"), the same for a socket's hello and the HTTP poll, in their frames' shapes."""
 
-    room: dict  # the Room shape, less online_count
+    room: RoomData  # the Room shape, less online_count
     event: int  # the head this answer brings the client up to
-    messages: list[dict]  # the changes in event order; on a resync, the latest window oldest first
+    messages: list[MessageData]  # the changes in event order; on a resync, the latest window oldest first
     has_more: bool  # on a window: older history exists before its first message
     resync: bool  # the client replaces what it holds with `messages`
-    online: list[dict]
+    online: list[AuthorData]
 
 
-def _within_bytes(messages: list[dict], budget: int) -> int:
+def _within_bytes(messages: Sequence[MessageData], budget: int) -> int:
     """How many of `messages`, from the first, fit in `budget` bytes of JSON."""
     used = 0
     for count, message in enumerate(messages):
@@ -104,7 +107,9 @@ def _within_bytes(messages: list[dict], budget: int) -> int:
     return len(messages)
 
 
-def room_sync(*, room_id: int, since: int | None, online_user_ids=(), resync: bool = False) -> RoomSync:
+def room_sync(
+    *, room_id: int, since: int | None, online_user_ids: Iterable[int] = (), resync: bool = False
+) -> RoomSync:
     """Every message changed after event `since`, each once in its current state, in event
     order, if there are at most CATCHUP_LIMIT of them within SYNC_MAX_BYTES. Otherwise, and
     without `since` (a fresh join), the latest window: the newest HISTORY_SIZE messages cut
@@ -140,11 +145,13 @@ def room_sync(*, room_id: int, since: int | None, online_user_ids=(), resync: bo
     )
 
 
-def users_by_ids(user_ids) -> list[User]:
+def users_by_ids(user_ids: Iterable[int]) -> list[User]:
     return list(User.objects.filter(pk__in=list(user_ids)).order_by("pk"))
 
 
-def room_hello(*, room_id: int, you: User, since: int | None, resync: bool, presence: Snapshot | None) -> dict:
+def room_hello(
+    *, room_id: int, you: User, since: int | None, resync: bool, presence: Snapshot | None
+) -> dict[str, Any]:
     """A room socket's first frame: the room, its catch-up (or latest window) and who is here.
     Without the presence store (`presence` None) it shows the user alone."""
     online_ids = presence.user_ids if presence is not None else [you.pk]

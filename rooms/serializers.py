@@ -1,11 +1,14 @@
 """Output shapes shared by REST responses and WebSocket frames (docs/protocol.md)."""
 
+from datetime import datetime
+from typing import TypedDict, overload
+
 from rest_framework import serializers
 
 from rooms.models import Message, Room, User
 
 
-class AuthorSerializer(serializers.ModelSerializer):
+class AuthorSerializer(serializers.ModelSerializer[User]):
     display_name = serializers.CharField(source="shown_name")
 
     class Meta:
@@ -19,8 +22,8 @@ class UserSerializer(AuthorSerializer):
         fields = [*AuthorSerializer.Meta.fields, "is_guest"]
 
 
-class MessageSerializer(serializers.ModelSerializer):
-    room = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class MessageSerializer(serializers.ModelSerializer[Message]):
+    room: serializers.SlugRelatedField[Room] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     author = AuthorSerializer(read_only=True)
     body = serializers.SerializerMethodField()
 
@@ -32,7 +35,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return "" if message.deleted else message.body
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(serializers.ModelSerializer[Room]):
     online_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -49,7 +52,8 @@ class RoomSerializer(serializers.ModelSerializer):
         ]
 
     def get_online_count(self, room: Room) -> int:
-        return self.context.get("online_counts", {}).get(room.id, 0)
+        online_counts: dict[int, int] = self.context.get("online_counts", {})
+        return online_counts.get(room.id, 0)
 
 
 # The shapes frames carry are built by hand: on the send path DRF's serializer
@@ -58,7 +62,49 @@ class RoomSerializer(serializers.ModelSerializer):
 # shapes read as rows, without model instances, are built in rooms/message_store.py.
 
 
-def iso_datetime(value) -> str | None:
+class AuthorData(TypedDict):
+    id: int
+    display_name: str
+    avatar_url: str
+    is_staff: bool
+
+
+class UserData(AuthorData):
+    is_guest: bool
+
+
+class MessageData(TypedDict):
+    id: int
+    seq: int
+    event: int
+    room: str  # the room's slug
+    author: AuthorData
+    body: str
+    client_id: str
+    created_at: str
+    edited_at: str | None
+    deleted: bool
+
+
+class RoomData(TypedDict):
+    """The Room shape less online_count (which is presence, not the room's state)."""
+
+    slug: str
+    name: str
+    description: str
+    is_archived: bool
+    last_message_at: str | None
+    last_seq: int
+    last_event: int
+
+
+@overload
+def iso_datetime(value: datetime) -> str: ...
+@overload
+def iso_datetime(value: None) -> None: ...
+@overload
+def iso_datetime(value: datetime | None) -> str | None: ...
+def iso_datetime(value: datetime | None) -> str | None:
     """DRF's DateTimeField output: ISO 8601, with UTC written as "Z"."""
     if value is None:
         return None
@@ -66,11 +112,11 @@ def iso_datetime(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def author_data(user: User) -> dict:
+def author_data(user: User) -> AuthorData:
     return {"id": user.pk, "display_name": user.shown_name, "avatar_url": user.avatar_url, "is_staff": user.is_staff}
 
 
-def message_data(message: Message) -> dict:
+def message_data(message: Message) -> MessageData:
     return {
         "id": message.pk,
         "seq": message.seq,
@@ -85,7 +131,7 @@ def message_data(message: Message) -> dict:
     }
 
 
-def room_data(room: Room) -> dict:
+def room_data(room: Room) -> RoomData:
     """The Room shape less online_count (which is presence, not the room's state)."""
     return {
         "slug": room.slug,
@@ -98,7 +144,7 @@ def room_data(room: Room) -> dict:
     }
 
 
-def user_data(user: User) -> dict:
+def user_data(user: User) -> UserData:
     # Every socket's hello carries it: at a reconnect storm, DRF's version was 4 % of the
     # handshake's CPU.
     return {**author_data(user), "is_guest": user.is_guest}

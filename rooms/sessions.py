@@ -13,27 +13,31 @@ Google pipeline, the admin login, sign-out. Their sockets, and those opened with
 session issued, close with 4401 on every process (realtime.close_session_sockets).
 """
 
+from datetime import datetime
+
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.base_session import AbstractBaseSession
 
 from rooms import realtime
 
 
 class SessionStore(DatabaseSessionStore):
     # The stored expiry of the session as loaded: None until it is, or when there is none.
-    stored_expire_date = None
+    stored_expire_date: datetime | None = None
 
-    def _get_session_from_db(self):
-        stored = super()._get_session_from_db()
+    def _get_session_from_db(self) -> AbstractBaseSession | None:
+        # Private to Django's database backend (so the stubs leave it out): load() reads the row here.
+        stored: AbstractBaseSession | None = super()._get_session_from_db()  # type: ignore[misc]
         self.stored_expire_date = stored.expire_date if stored is not None else None
         return stored
 
-    def flush(self):
+    def flush(self) -> None:
         ended = self.session_key
         super().flush()
         if ended:
             realtime.close_session_sockets(ended)
 
-    def cycle_key(self):
+    def cycle_key(self) -> None:
         ended = self.session_key
         super().cycle_key()
         if ended:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TypedDict
 
 import redis
 from django.conf import settings
@@ -43,16 +44,12 @@ return waits
 """
 
 
-def _conf(name: str):
-    return settings.ROOMS[name]
-
-
 def _bucket_key(name: str) -> str:
-    return f"{_conf('STATE_KEY_PREFIX')}rate:{name}"
+    return f"{settings.ROOMS['STATE_KEY_PREFIX']}rate:{name}"
 
 
 def _once_key(name: str) -> str:
-    return f"{_conf('STATE_KEY_PREFIX')}once:{name}"
+    return f"{settings.ROOMS['STATE_KEY_PREFIX']}once:{name}"
 
 
 class RedisState:
@@ -78,7 +75,7 @@ class RedisState:
 class MemoryState:
     """The same operations for a single process without Redis."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
         self._once: dict[str, tuple[str, float]] = {}
@@ -121,6 +118,13 @@ reset_state = _state.reset
 # Used only while the shared store is unreachable: limits then hold per process instead of
 # failing every send (chat keeps working through a Redis restart).
 _fallback_buckets = MemoryState()
+
+
+class TokenBucket(TypedDict):
+    """take_tokens' rate (tokens a second) and burst, for callers that keep them together."""
+
+    rate: float
+    burst: int
 
 
 def take_tokens(names: list[str], *, rate: float, burst: int) -> list[float]:

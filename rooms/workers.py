@@ -26,9 +26,9 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -36,12 +36,19 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, close_
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
+Outcome_co = TypeVar("Outcome_co", covariant=True)
+Event = TypeVar("Event")
+
 # Each thread keeps a database connection of its own (CONN_MAX_AGE): keep the pools small.
 _writers: list[ThreadPoolExecutor] = []
 _readers: list[ThreadPoolExecutor] = []
 
 
-def _with_connection_upkeep(func: Callable) -> Callable:
+def _with_connection_upkeep(func: Callable[P, R]) -> Callable[P, R]:
     """What Django does around a request (drop a connection that broke or outlived
     CONN_MAX_AGE), minus its health check at the start of every call: that is a `SELECT 1`
     round trip per call, as many as a send itself. Instead, a call that fails on a connection
@@ -54,7 +61,7 @@ def _with_connection_upkeep(func: Callable) -> Callable:
     ones close_old_connections sees from outside it (they would never be closed)."""
 
     @functools.wraps(func)
-    def call(*args, **kwargs):
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             try:
                 return func(*args, **kwargs)
@@ -106,34 +113,44 @@ def _writer_for(room_id: int) -> tuple[int, ThreadPoolExecutor | None]:
     return room_id % size, _writers[room_id % size]
 
 
-def _on_thread(call: Callable, executor: ThreadPoolExecutor | None):
+def _on_thread(call: Callable[P, R], executor: ThreadPoolExecutor | None) -> Callable[P, Coroutine[Any, Any, R]]:
     """`call` as a coroutine function on `executor`, or on Channels' shared thread if None."""
     if executor is None:
         return sync_to_async(call)
     return sync_to_async(call, thread_sensitive=False, executor=executor)
 
 
-class BatchResult(Protocol):
-    outcomes: list  # per item, in order: its result, or the exception to raise to its caller
-    events: list  # what the batch's changes produced, for `publish`
+class BatchResult(Protocol[Outcome_co, Event]):
+    @property
+    def outcomes(self) -> Sequence[Outcome_co | Exception]:
+        """Per item, in order: its result, or the exception to raise to its caller."""
+
+    @property
+    def events(self) -> list[Event]:
+        """What the batch's changes produced, for `publish`."""
 
 
-class _WriteQueue:
+class _WriteQueue(Generic[Item, Outcome, Event]):
     """The items waiting for one write thread, for one batch function, on one event loop. While
     the thread runs a batch, the items that arrive wait here and go together as the next one:
     one hand-over to the thread, one wake-up of the loop for the results, and whatever the
     batch function shares (for sends: the rate-limit round trip, the statement, the commit).
     With no load a batch is the one item, as if it went alone."""
 
-    def __init__(self, run_batch: Callable, max_items: int, publish: Callable[[list], None]) -> None:
-        self.run_batch = run_batch  # a coroutine function: items -> BatchResult
+    def __init__(
+        self,
+        run_batch: Callable[[list[Item]], Awaitable[BatchResult[Outcome, Event]]],
+        max_items: int,
+        publish: Callable[[list[Event]], None],
+    ) -> None:
+        self.run_batch = run_batch
         self.max_items = max_items
         self.publish = publish
-        self.waiting: list[tuple[object, asyncio.Future]] = []
-        self.drainer: asyncio.Task | None = None  # held: the loop keeps only a weak reference
+        self.waiting: list[tuple[Item, asyncio.Future[Outcome]]] = []
+        self.drainer: asyncio.Task[None] | None = None  # held: the loop keeps only a weak reference
 
-    async def submit(self, item):
-        outcome = asyncio.get_running_loop().create_future()
+    async def submit(self, item: Item) -> Outcome:
+        outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self.waiting.append((item, outcome))
         if self.drainer is None:
             self.drainer = asyncio.ensure_future(self._drain())
@@ -145,12 +162,13 @@ class _WriteQueue:
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting[: self.max_items], self.waiting[self.max_items :]
+                outcomes: Sequence[Outcome | Exception]
                 try:
-                    result = await self.run_batch([item for item, _ in batch])
-                    outcomes = result.outcomes
+                    batch_result = await self.run_batch([item for item, _ in batch])
+                    outcomes = batch_result.outcomes
                     # Before any caller hears of it, and whether or not they still wait: a
                     # change that was committed is published.
-                    self.publish(result.events)
+                    self.publish(batch_result.events)
                 except asyncio.CancelledError:
                     # The loop is going away: nobody waits for ever on a batch that never ran.
                     for _, outcome in batch + self.waiting:
@@ -170,10 +188,19 @@ class _WriteQueue:
             self.drainer = None
 
 
-_write_queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Per event loop: the queue of each batch function and write thread.
+_write_queues: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[Hashable, int], _WriteQueue[Any, Any, Any]]
+] = weakref.WeakKeyDictionary()
 
 
-def db_write_batched(func: Callable, *, room_id: int, max_items: int, publish: Callable[[list], None]):
+def db_write_batched(
+    func: Callable[[list[Item]], BatchResult[Outcome, Event]],
+    *,
+    room_id: int,
+    max_items: int,
+    publish: Callable[[list[Event]], None],
+) -> Callable[[Item], Coroutine[Any, Any, Outcome]]:
     """A coroutine function taking one item, which waits on the write thread of `room_id` with
     the other items for that thread and runs in a batch of at most `max_items`:
     `func(items) -> BatchResult` (an outcome that is an exception is raised to its item's
@@ -183,14 +210,14 @@ def db_write_batched(func: Callable, *, room_id: int, max_items: int, publish: C
     loop = asyncio.get_running_loop()
     index, executor = _writer_for(room_id)
     per_loop = _write_queues.setdefault(loop, {})
-    queue = per_loop.get((func, index))
+    queue: _WriteQueue[Item, Outcome, Event] | None = per_loop.get((func, index))
     if queue is None:
         call = _with_connection_upkeep(func)
         queue = per_loop[(func, index)] = _WriteQueue(_on_thread(call, executor), max_items, publish)
     return queue.submit
 
 
-def db_read(func: Callable):
+def db_read(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     """`func` (a read) as a coroutine function, run on the read pool."""
     size = settings.ROOMS["DB_READ_THREADS"]
     if size > 0 and not _readers:

@@ -1,6 +1,8 @@
 """Request shapes, for the OpenAPI schema. The rules themselves live in rooms/rules.py so the
 WebSocket and REST paths refuse bad input with the same error codes."""
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -10,31 +12,31 @@ from rooms.serializers import AuthorSerializer, MessageSerializer, RoomSerialize
 MESSAGE_MAX_LENGTH = settings.ROOMS["MESSAGE_MAX_LENGTH"]
 
 
-class GuestSignInInput(serializers.Serializer):
+class GuestSignInInput(serializers.Serializer[Any]):
     display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX)
 
 
-class MessageCreateInput(serializers.Serializer):
+class MessageCreateInput(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64)
 
 
-class MessageEditInput(serializers.Serializer):
+class MessageEditInput(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
 
 
-class MessagePageOutput(serializers.Serializer):
+class MessagePageOutput(serializers.Serializer[Any]):
     messages = MessageSerializer(many=True)
     has_more = serializers.BooleanField()
 
 
-class PresenceOutput(serializers.Serializer):
+class PresenceOutput(serializers.Serializer[Any]):
     online = AuthorSerializer(many=True, help_text="At most ONLINE_LIST_MAX of the users online.")
     online_count = serializers.IntegerField()
     version = serializers.IntegerField(help_text="Newer snapshots and frames have larger versions.")
 
 
-class RoomChangesOutput(serializers.Serializer):
+class RoomChangesOutput(serializers.Serializer[Any]):
     room = RoomSerializer()
     event = serializers.IntegerField(help_text="Set the client's head to it.")
     messages = MessageSerializer(many=True)
@@ -44,16 +46,16 @@ class RoomChangesOutput(serializers.Serializer):
     typing = AuthorSerializer(many=True, required=False, help_text="With `connection`: others typing now.")
 
 
-class RoomListOutput(serializers.Serializer):
+class RoomListOutput(serializers.Serializer[Any]):
     rooms = RoomSerializer(many=True)
 
 
-class LimitsOutput(serializers.Serializer):
+class LimitsOutput(serializers.Serializer[Any]):
     message_max_length = serializers.IntegerField()
     display_name_max_length = serializers.IntegerField()
 
 
-class AuthConfigOutput(serializers.Serializer):
+class AuthConfigOutput(serializers.Serializer[Any]):
     guest_enabled = serializers.BooleanField()
     google_enabled = serializers.BooleanField()
     google_login_url = serializers.CharField(allow_null=True)
@@ -61,21 +63,22 @@ class AuthConfigOutput(serializers.Serializer):
     user = UserSerializer(allow_null=True, help_text="The signed-in user, or null.")
 
 
-class CsrfOutput(serializers.Serializer):
+class CsrfOutput(serializers.Serializer[Any]):
     csrf_token = serializers.CharField()
 
 
-class TicketOutput(serializers.Serializer):
+class TicketOutput(serializers.Serializer[Any]):
     ticket = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid; it works once.")
 
 
-class ErrorBody(serializers.Serializer):
+class ErrorBody(serializers.Serializer[Any]):
     code = serializers.CharField()
     detail = serializers.CharField()
     retry_after = serializers.IntegerField(required=False)
-    fields = serializers.DictField(required=False)
+    # A declared field, which DRF's metaclass moves out of the class: Serializer.fields stays.
+    fields = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
-class ErrorOutput(serializers.Serializer):
+class ErrorOutput(serializers.Serializer[Any]):
     error = ErrorBody()

@@ -1,6 +1,7 @@
 """REST endpoints: parse the request, call a selector or service, shape the response."""
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -12,13 +13,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rooms import presence_feed, realtime, rules, selectors, services
 from rooms.api import serializers as io
 from rooms.errors import ChatError
-from rooms.models import Room
+from rooms.models import Message, Room, User
 from rooms.serializers import MessageSerializer, RoomSerializer, UserSerializer, message_data, user_data
 from rooms.tickets import ticket_issue, ticket_ttl
 
@@ -28,13 +30,20 @@ CONNECTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ERRORS = {code: io.ErrorOutput for code in (400, 401, 403, 404, 409, 429, 503)}
 
 
-def _json_object(request) -> dict:
+def _json_object(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise ChatError("invalid_field", "The request body must be a JSON object.")
     return request.data
 
 
-def _int_param(request, name: str) -> int | None:
+def _user(request: Request) -> User:
+    """The signed-in user, in a view behind the API's default permission (IsAuthenticated)."""
+    user = request.user
+    assert user.is_authenticated, "IsAuthenticated let an anonymous request in"
+    return user
+
+
+def _int_param(request: Request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value is None:
         return None
@@ -54,18 +63,18 @@ def _room_or_404(slug: str) -> Room:
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 @permission_classes([AllowAny])
-def not_found(request, *args, **kwargs):
+def not_found(request: Request, *args: Any, **kwargs: Any) -> Response:
     raise ChatError("not_found", "No such API endpoint.", status=404)
 
 
 class AuthConfigView(APIView):
-    permission_classes = [AllowAny]
-
     """What the client needs before anything else: how one signs in, the limits it checks input
     against, and who is signed in (null rather than /api/me/'s 401, so a first visit logs no error)."""
 
+    permission_classes = [AllowAny]
+
     @extend_schema(responses={200: io.AuthConfigOutput})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         google = settings.GOOGLE_SIGNIN_ENABLED
         return Response(
             {
@@ -85,7 +94,7 @@ class CsrfView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: io.CsrfOutput})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response({"csrf_token": get_token(request)})
 
 
@@ -95,7 +104,7 @@ class GuestSignInView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(request=io.GuestSignInInput, responses={201: UserSerializer, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         if not settings.GUEST_SIGNIN_ENABLED:
             raise ChatError("guest_disabled", "Guest sign-in is turned off on this server.", status=403)
         display_name = _json_object(request).get("display_name")
@@ -108,7 +117,7 @@ class GuestSignInView(APIView):
 
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         logout(request._request)  # its sockets close with it (rooms/sessions.py)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -117,29 +126,29 @@ class WsTicketView(APIView):
     """A one-time ticket for opening a socket from a front end on another origin."""
 
     @extend_schema(request=None, responses={201: io.TicketOutput, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         session_key = request.session.session_key
         if not session_key:  # signed in without a session (no such client today): nothing to tie it to
             raise ChatError("not_authenticated", "Tickets are for signed-in browser sessions.", status=401)
-        ticket = ticket_issue(user_id=request.user.pk, session_key=session_key)
+        ticket = ticket_issue(user_id=_user(request).pk, session_key=session_key)
         return Response({"ticket": ticket, "expires_in": ticket_ttl()}, status=status.HTTP_201_CREATED)
 
 
 class MeView(APIView):
     @extend_schema(responses={200: UserSerializer, **ERRORS})
-    def get(self, request):
-        return Response(user_data(request.user))
+    def get(self, request: Request) -> Response:
+        return Response(user_data(_user(request)))
 
 
 class RoomListView(APIView):
     @extend_schema(operation_id="rooms_list", responses={200: io.RoomListOutput, **ERRORS})
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response({"rooms": selectors.room_list_data()})
 
 
 class RoomDetailView(APIView):
     @extend_schema(responses={200: RoomSerializer, **ERRORS})
-    def get(self, request, slug):
+    def get(self, request: Request, slug: str) -> Response:
         room = _room_or_404(slug)
         context = {"online_counts": selectors.room_online_counts([room])}
         return Response(RoomSerializer(room, context=context).data)
@@ -154,7 +163,7 @@ class MessageListView(APIView):
         ],
         responses={200: io.MessagePageOutput, **ERRORS},
     )
-    def get(self, request, slug):
+    def get(self, request: Request, slug: str) -> Response:
         room = _room_or_404(slug)
         conf = settings.ROOMS
         limit = min(_int_param(request, "limit") or conf["HISTORY_SIZE"], conf["HISTORY_PAGE_MAX"])
@@ -165,40 +174,40 @@ class MessageListView(APIView):
         return Response({"messages": [message_data(m) for m in page.messages], "has_more": page.has_more})
 
     @extend_schema(request=io.MessageCreateInput, responses={200: MessageSerializer, 201: MessageSerializer, **ERRORS})
-    def post(self, request, slug):
+    def post(self, request: Request, slug: str) -> Response:
         room = _room_or_404(slug)
         data = _json_object(request)
         result = services.message_create(
-            room=room, author=request.user, body=data.get("body"), client_id=data.get("client_id")
+            room=room, author=_user(request), body=data.get("body"), client_id=data.get("client_id")
         )
         realtime.publish_on_commit(result.events)
         return Response(result.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class MessageDetailView(APIView):
-    def _message(self, slug: str, message_id: int):
+    def _message(self, slug: str, message_id: int) -> Message:
         message = selectors.message_get(room=_room_or_404(slug), message_id=message_id)
         if message is None:
             raise ChatError("not_found", "No such message in this room.", status=404)
         return message
 
     @extend_schema(request=io.MessageEditInput, responses={200: MessageSerializer, **ERRORS})
-    def patch(self, request, slug, message_id):
+    def patch(self, request: Request, slug: str, message_id: int) -> Response:
         change = services.message_edit(
-            message=self._message(slug, message_id), actor=request.user, body=_json_object(request).get("body")
+            message=self._message(slug, message_id), actor=_user(request), body=_json_object(request).get("body")
         )
         realtime.publish_on_commit(change.events)
         return Response(change.data)
 
     @extend_schema(request=None, responses={204: None, **ERRORS})
-    def delete(self, request, slug, message_id):
-        change = services.message_delete(message=self._message(slug, message_id), actor=request.user)
+    def delete(self, request: Request, slug: str, message_id: int) -> Response:
+        change = services.message_delete(message=self._message(slug, message_id), actor=_user(request))
         realtime.publish_on_commit(change.events)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _connection_param(request) -> str | None:
-    value = request.query_params.get("connection")
+def _connection_param(request: Request) -> str | None:
+    value: str | None = request.query_params.get("connection")
     if value is None:
         return None
     if not CONNECTION_ID.fullmatch(value):
@@ -217,11 +226,11 @@ class RoomChangesView(APIView):
         ],
         responses={200: io.RoomChangesOutput, **ERRORS},
     )
-    def get(self, request, slug):
+    def get(self, request: Request, slug: str) -> Response:
         room = _room_or_404(slug)
         since = _int_param(request, "since")
         connection_id = _connection_param(request)
-        snapshot = presence_feed.poll_heartbeat(room.pk, request.user, connection_id) if connection_id else None
+        snapshot = presence_feed.poll_heartbeat(room.pk, _user(request), connection_id) if connection_id else None
         try:
             sync = selectors.room_sync(
                 room_id=room.pk, since=since, online_user_ids=snapshot.user_ids if snapshot else ()
@@ -238,7 +247,7 @@ class RoomChangesView(APIView):
         }
         if snapshot is not None:
             answer["presence"] = {"online": sync.online, "online_count": snapshot.count, "version": snapshot.version}
-            answer["typing"] = presence_feed.typing_now(room.pk, besides=request.user.pk)
+            answer["typing"] = presence_feed.typing_now(room.pk, besides=_user(request).pk)
         return Response(answer)
 
     @extend_schema(
@@ -246,13 +255,13 @@ class RoomChangesView(APIView):
         request=None,
         responses={204: None, **ERRORS},
     )
-    def delete(self, request, slug):
+    def delete(self, request: Request, slug: str) -> Response:
         """The HTTP client leaves the room (a socket would close)."""
         room = _room_or_404(slug)
         connection_id = _connection_param(request)
         if connection_id is None:
             raise ChatError("invalid_field", "`connection` is required.")
-        presence_feed.poll_ended(room.pk, request.user, connection_id)
+        presence_feed.poll_ended(room.pk, _user(request), connection_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -260,6 +269,6 @@ class RoomTypingView(APIView):
     """`typing` for a client in HTTP mode: the room's sockets hear it, and HTTP clients' polls."""
 
     @extend_schema(request=None, responses={204: None, **ERRORS})
-    def post(self, request, slug):
-        presence_feed.poll_typing(_room_or_404(slug).pk, request.user)
+    def post(self, request: Request, slug: str) -> Response:
+        presence_feed.poll_typing(_room_or_404(slug).pk, _user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

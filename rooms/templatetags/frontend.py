@@ -3,11 +3,13 @@
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -15,11 +17,12 @@ ENTRY = "src/main.tsx"
 
 
 @lru_cache(maxsize=4)
-def _manifest(path: Path, mtime: float) -> dict:
-    return json.loads(path.read_text())
+def _manifest(path: Path, mtime: float) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    return manifest
 
 
-def _entry() -> dict | None:
+def _entry() -> dict[str, Any] | None:
     path = Path(settings.FRONTEND_DIST_DIR) / ".vite" / "manifest.json"
     if not path.exists():
         return None
@@ -27,7 +30,7 @@ def _entry() -> dict | None:
 
 
 @register.simple_tag
-def frontend_assets():
+def frontend_assets() -> SafeString:
     entry = _entry()
     if entry is None:
         return format_html(

@@ -2,9 +2,10 @@
 (deploy/systemd/rooms-maintenance.timer, the compose file's `maintenance` service)."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from rooms import realtime, services
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         f'shown as "{services.FORMER_GUEST_NAME}".'
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--idle-days",
             type=int,
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             help="Days since sign-in (default GUEST_IDLE_DAYS, %(default)s).",
         )
 
-    def handle(self, *args, idle_days: int, **options):
+    def handle(self, *args: Any, idle_days: int, **options: Any) -> None:
         if idle_days < 1:
             self.stderr.write("--idle-days must be at least 1.")
             raise SystemExit(2)
