@@ -8,6 +8,7 @@ ASGI application (Daphne, production) uses this module, and the tests settings_t
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -102,6 +103,27 @@ if _SQLITE:
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+elif env_bool("DATABASE_POOL", default=True):
+    # Django's psycopg pool, one per process, shared by every thread. Under ASGI each request
+    # runs on a thread of its own, so a per-thread persistent connection (CONN_MAX_AGE) was
+    # never reused: 500 guest sign-ins opened about 500 PostgreSQL sessions (docs/deploy.md,
+    # "Database connections"). The pool hands a thread a connection for a request or a socket's
+    # database call and takes it back after, so it replaces CONN_MAX_AGE (Django refuses both).
+    # It checks a connection as it hands it out (CONN_HEALTH_CHECKS), so one broken by a
+    # database restart is replaced, never used.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2, minimum=0),
+        # Per process; the most connections its threads hold at once. A call past it waits up
+        # to DATABASE_POOL_TIMEOUT for one, then fails (503 unavailable); so does every call
+        # while the database is unreachable, instead of hanging.
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20, minimum=1),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 3, minimum=1),
+        # The pool retries a failed connect with doubling delays until this many seconds have
+        # passed, and starts afresh at the next call after: so once the database is back, the
+        # site is within about this long of noticing, however long the outage lasted.
+        "reconnect_timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels ---------------------------------------------------------------------------
@@ -115,10 +137,11 @@ CHANNEL_LAYER_BACKEND = env_str("CHANNEL_LAYER_BACKEND", "pubsub")
 # hundreds of sockets closing at once, each discarding its groups.
 REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)
 
+CHANNEL_LAYERS: dict[str, dict[str, object]]
 if REDIS_URL is None:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 else:
-    _redis_layer = {
+    _redis_layer: dict[str, object] = {
         "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
         "prefix": f"{REDIS_PREFIX}asgi",
     }
@@ -133,7 +156,37 @@ else:
         raise ImproperlyConfigured("CHANNEL_LAYER_BACKEND must be 'pubsub' or 'core'.")
 
 # --- Chat rules -------------------------------------------------------------------------
-ROOMS = {
+
+
+class RoomsSettings(TypedDict):
+    """The type of ROOMS, so that mypy knows each rule's type where rooms/ reads it."""
+
+    MESSAGE_MAX_LENGTH: int
+    HISTORY_SIZE: int
+    HISTORY_PAGE_MAX: int
+    CATCHUP_LIMIT: int
+    SYNC_MAX_BYTES: int
+    FRAME_MAX_BYTES: int
+    SEND_RATE_COUNT: int
+    SEND_RATE_PERIOD: int
+    SEND_RATE_BURST: int
+    PRESENCE_TTL: int
+    HTTP_PRESENCE_TTL: int
+    PRESENCE_GRACE: int
+    PRESENCE_INTERVAL: float
+    PRESENCE_FRAME_RATE: int
+    ONLINE_LIST_MAX: int
+    LOBBY_INTERVAL: float
+    TYPING_INTERVAL: float
+    TYPING_SHOWN: float
+    MAX_CONNECTIONS_PER_USER: int
+    WS_TICKET_TTL: int
+    STATE_KEY_PREFIX: str
+    DB_WRITE_THREADS: int
+    DB_READ_THREADS: int
+
+
+ROOMS: RoomsSettings = {
     "MESSAGE_MAX_LENGTH": env_int("MESSAGE_MAX_LENGTH", 4000, minimum=1),
     "HISTORY_SIZE": env_int("HISTORY_SIZE", 50, minimum=1),
     "HISTORY_PAGE_MAX": env_int("HISTORY_PAGE_MAX", 200, minimum=1),
@@ -292,6 +345,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF, "https://accounts.google.com"],
     }
 }
+
+# Who may read /metrics/ (Prometheus): client addresses or networks. Loopback by default, where
+# Prometheus scrapes each Daphne process on a VM; the compose file adds its private network.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
 
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -4,13 +4,13 @@ in presence_feed.py, group names and encoding in realtime.py."""
 
 import logging
 import time
+from typing import Any
 from urllib.parse import parse_qs
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
-from rooms import lobby, presence_feed, realtime, room_lookup, rules, selectors, services
+from rooms import lobby, metrics, presence_feed, realtime, room_lookup, rules, selectors, services
 from rooms.errors import ChatError, unavailable
 from rooms.fanout import fanout_for
 from rooms.models import Room
@@ -30,10 +30,10 @@ logger = logging.getLogger(__name__)
 
 
 class RoomConsumer(RoomsSocket):
-    room_id: int | None = None
+    room_id: int  # set by connect(), before anything reads it
     joined = False
 
-    async def connect(self):
+    async def connect(self) -> None:
         if not await self.accept_signed_in():
             return
         room = await room_lookup.room_by_slug(self.scope["url_route"]["kwargs"]["slug"])
@@ -50,7 +50,7 @@ class RoomConsumer(RoomsSocket):
         # Join the room's live frames before reading the room: whatever changes after the read
         # arrives live, whatever before is in the hello (clients ignore events they hold).
         self.held_frames = []
-        self.fanout = fanout_for(get_channel_layer())
+        self.fanout = fanout_for(realtime.channel_layer())
         self.memberships = [realtime.room_group(room.pk), realtime.CLOSE_GROUP]
         try:
             for group in self.memberships:
@@ -68,6 +68,7 @@ class RoomConsumer(RoomsSocket):
     async def _open(self) -> None:
         opened = await presence_feed.socket_opened(self.room_id, self.user, self.socket_id)
         if opened is not None and opened.refused:
+            metrics.connection_refusals.labels("socket").inc()
             await self._leave_groups()
             return await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
         self.joined = True
@@ -95,7 +96,7 @@ class RoomConsumer(RoomsSocket):
         if malformed_since:
             await self.send_error(ChatError("invalid_field", "`since` must be a non-negative integer: resynced."))
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int | None) -> None:
         self.stop_timers()
         if not self.joined:
             return
@@ -109,7 +110,8 @@ class RoomConsumer(RoomsSocket):
 
     # --- Client frames -----------------------------------------------------------------------
 
-    async def send_message(self, frame: dict):
+    async def send_message(self, frame: dict[str, Any]) -> None:
+        started = time.monotonic()
         try:
             result = await self.store_message(
                 # The room read at connect: the send itself refuses a room archived since.
@@ -123,17 +125,20 @@ class RoomConsumer(RoomsSocket):
         await self.send_text(
             realtime.encode({"type": "ack", "client_id": result.message.client_id, "message": result.data})
         )
+        metrics.observe_since(metrics.send_latency, started)
 
-    async def typing(self, frame: dict):
+    async def typing(self, frame: dict[str, Any]) -> None:
         now = time.monotonic()
         if now - self.last_typing_at < settings.ROOMS["TYPING_INTERVAL"]:
             return
         self.last_typing_at = now
         await presence_feed.socket_typing(self.room_id, self.user, self.socket_id)
 
-    async def ping(self, frame: dict):
+    async def ping(self, frame: dict[str, Any]) -> None:
         self.heard_from_client()
         await presence_feed.socket_alive(self.room_id, self.user, self.socket_id)
+        last_seq: int | None
+        last_event: int | None
         try:
             last_seq, last_event = await db_read(selectors.room_heads)(room_id=self.room_id)
         except DatabaseError:
@@ -153,11 +158,11 @@ class LobbyConsumer(RoomsSocket):
 
     listening = False
 
-    async def connect(self):
+    async def connect(self) -> None:
         if not await self.accept_signed_in():
             return
         self.held_frames = []
-        self.fanout = fanout_for(get_channel_layer())
+        self.fanout = fanout_for(realtime.channel_layer())
         await self.fanout.join(realtime.CLOSE_GROUP, self)
         self.listening = True
         self.start_timers()
@@ -170,14 +175,14 @@ class LobbyConsumer(RoomsSocket):
             raise
         await self.send_first_frame({"type": "lobby", "rooms": rooms})
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int | None) -> None:
         self.stop_timers()
         if self.listening:
             self.listening = False
             lobby.stop_listening(self)
             await self.fanout.leave(realtime.CLOSE_GROUP, self)
 
-    async def ping(self, frame: dict):
+    async def ping(self, frame: dict[str, Any]) -> None:
         self.heard_from_client()
         await self.send_text(realtime.encode({"type": "pong"}))
 

@@ -6,10 +6,12 @@ the admin with realtime.publish_on_commit, the socket's write threads with
 realtime.publish_from_loop. docs/protocol.md ("Room events") is the contract.
 """
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from rooms.models import Room
-from rooms.serializers import room_data
+from rooms.serializers import MessageData, room_data
 
 MESSAGE_NEW = "message.new"
 MESSAGE_EDITED = "message.edited"
@@ -22,10 +24,13 @@ class RoomEvent:
     room_id: int
     # What clients get. Its `event` is the number the change took in the room's sequence
     # (1, 2, 3, … without gaps).
-    frame: dict
+    frame: dict[str, Any]
+    # Wall-clock time the change was made, in its transaction: the start of the fan-out lag
+    # (rooms/metrics.py). Wall clock, because the frame is written by other processes.
+    made_at: float = field(default_factory=time.time, compare=False)
 
 
-def message_event(kind: str, room_id: int, message: dict) -> RoomEvent:
+def message_event(kind: str, room_id: int, message: MessageData) -> RoomEvent:
     """`message`: the Message shape, whose `event` is this event's number."""
     return RoomEvent(room_id, {"type": kind, "event": message["event"], "message": message})
 

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from typing import Protocol
 
-from rooms import realtime
+from channels.layers import BaseChannelLayer
+
+from rooms import metrics, realtime
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +44,14 @@ class LocalSocket(Protocol):
 class _Subscription:
     def __init__(self) -> None:
         self.sockets: set[LocalSocket] = set()
+        # Set once the subscription is made (`subscribed` done): its channel and its reader.
         self.channel: str | None = None
-        self.subscribed: asyncio.Future | None = None
-        self.reader: asyncio.Task | None = None
+        self.subscribed: asyncio.Future[None] | None = None
+        self.reader: asyncio.Task[None] | None = None
 
 
 class ProcessFanout:
-    def __init__(self, layer) -> None:
+    def __init__(self, layer: BaseChannelLayer) -> None:
         self.layer = layer
         self.groups: dict[str, _Subscription] = {}
 
@@ -56,6 +60,7 @@ class ProcessFanout:
         if subscription is None:
             subscription = self.groups[group] = _Subscription()
             subscription.subscribed = asyncio.ensure_future(self._subscribe(group, subscription))
+        assert subscription.subscribed is not None, "set with the subscription, just above or by an earlier join"
         subscription.sockets.add(socket)
         try:
             # Shielded: one joiner giving up (its handshake cancelled) must not cancel the
@@ -73,22 +78,27 @@ class ProcessFanout:
         if subscription.sockets:
             return
         del self.groups[group]  # a later join starts afresh, even while this one winds down
+        assert subscription.subscribed is not None, "set with the subscription"
         try:
             await asyncio.shield(subscription.subscribed)  # the reader exists once this is done
         except Exception:
             return  # never subscribed: nothing to undo
+        assert subscription.reader is not None and subscription.channel is not None
         subscription.reader.cancel()
         await self.layer.group_discard(group, subscription.channel)
 
     async def _subscribe(self, group: str, subscription: _Subscription) -> None:
-        subscription.channel = await self.layer.new_channel(prefix=f"fanout.{group}.")
-        await self.layer.group_add(group, subscription.channel)
-        subscription.reader = asyncio.ensure_future(self._read(subscription))
+        # Every layer Channels and channels_redis ship takes a prefix; BaseChannelLayer's
+        # declaration in the stubs does not.
+        channel = await self.layer.new_channel(prefix=f"fanout.{group}.")  # type: ignore[call-arg]
+        subscription.channel = channel
+        await self.layer.group_add(group, channel)
+        subscription.reader = asyncio.ensure_future(self._read(subscription, channel))
 
-    async def _read(self, subscription: _Subscription) -> None:
+    async def _read(self, subscription: _Subscription, channel: str) -> None:
         while True:
             try:
-                event = await self.layer.receive(subscription.channel)
+                event = await self.layer.receive(channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -106,6 +116,9 @@ class ProcessFanout:
                             await socket.deliver(text)
                         except Exception:
                             logger.warning("could not deliver a frame to %s", socket.socket_id, exc_info=True)
+                made_at = event.get("made_at")  # room changes carry it; typing and presence do not
+                if made_at is not None:
+                    metrics.fanout_lag.observe(max(0.0, time.time() - made_at))
             elif kind == realtime.CLOSE_EVENT:
                 # A look at every local socket, for an event that only comes with a sign-out.
                 target = event["group"]
@@ -117,13 +130,28 @@ class ProcessFanout:
 
 
 # One fan-out per channel layer and event loop: tests run each case on a loop of its own.
-_fanouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, ProcessFanout]] = weakref.WeakKeyDictionary()
 
 
-def fanout_for(layer) -> ProcessFanout:
+def fanout_for(layer: BaseChannelLayer) -> ProcessFanout:
     loop = asyncio.get_running_loop()
     per_loop = _fanouts.setdefault(loop, {})
     fanout = per_loop.get(id(layer))
     if fanout is None or fanout.layer is not layer:
         fanout = per_loop[id(layer)] = ProcessFanout(layer)
     return fanout
+
+
+def room_socket_counts() -> list[int]:
+    """How many sockets each room has on this process (for rooms/metrics.py)."""
+    try:
+        per_loop = _fanouts.get(asyncio.get_running_loop(), {})
+    except RuntimeError:  # not on an event loop: no sockets here
+        return []
+    prefix = realtime.room_group(0)[:-1]
+    return [
+        len(subscription.sockets)
+        for fanout in per_loop.values()
+        for group, subscription in fanout.groups.items()
+        if group.startswith(prefix)
+    ]

@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from typing import Any
 
 from django.conf import settings
 
 from rooms import realtime, selectors
+from rooms.fanout import LocalSocket
 from rooms.workers import db_read
 
 logger = logging.getLogger(__name__)
@@ -26,9 +28,9 @@ logger = logging.getLogger(__name__)
 
 class _Ticker:
     def __init__(self) -> None:
-        self.sockets: set = set()
-        self.shown: dict[str, dict] | None = None  # slug -> the row last sent
-        self.task: asyncio.Task | None = None
+        self.sockets: set[LocalSocket] = set()
+        self.shown: dict[str, dict[str, Any]] | None = None  # slug -> the row last sent
+        self.task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         try:
@@ -47,7 +49,7 @@ class _Ticker:
         finally:
             self.task, self.shown = None, None
 
-    def _changed(self, rows: list[dict]) -> list[dict]:
+    def _changed(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         shown, self.shown = self.shown, {row["slug"]: row for row in rows}
         if shown is None:
             # First look since sockets came: each of them read the list on connecting, but
@@ -56,10 +58,10 @@ class _Ticker:
         return [row for row in rows if shown.get(row["slug"]) != row]
 
 
-_tickers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = weakref.WeakKeyDictionary()
 
 
-def listen(socket) -> None:
+def listen(socket: LocalSocket) -> None:
     loop = asyncio.get_running_loop()
     ticker = _tickers.get(loop)
     if ticker is None:
@@ -69,7 +71,16 @@ def listen(socket) -> None:
         ticker.task = asyncio.ensure_future(ticker.run())
 
 
-def stop_listening(socket) -> None:
+def stop_listening(socket: LocalSocket) -> None:
     ticker = _tickers.get(asyncio.get_running_loop())
     if ticker is not None:
         ticker.sockets.discard(socket)
+
+
+def socket_count() -> int:
+    """Room-list sockets of this process (for rooms/metrics.py)."""
+    try:
+        ticker = _tickers.get(asyncio.get_running_loop())
+    except RuntimeError:  # not on an event loop: no sockets here
+        return 0
+    return len(ticker.sockets) if ticker is not None else 0

@@ -9,10 +9,11 @@ import hashlib
 import logging
 import weakref
 from collections import deque
+from typing import Any
 
 import orjson
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
 from rooms.events import RoomEvent
@@ -39,19 +40,30 @@ def session_group(session_key: str) -> str:
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
-def encode(frame: dict) -> str:
+def channel_layer() -> BaseChannelLayer:
+    layer = get_channel_layer()
+    assert layer is not None, "settings.CHANNEL_LAYERS always names a default layer"
+    return layer
+
+
+def encode(frame: dict[str, Any]) -> str:
     return orjson.dumps(frame).decode()
 
 
-def frame_event(frame: dict, *, skip_socket: str | None = None) -> dict:
-    return {"type": FRAME_EVENT, "text": encode(frame), "skip": skip_socket}
+def frame_event(
+    frame: dict[str, Any], *, skip_socket: str | None = None, made_at: float | None = None
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": FRAME_EVENT, "text": encode(frame), "skip": skip_socket}
+    if made_at is not None:
+        event["made_at"] = made_at  # a room change's: fan-out lag (rooms/metrics.py)
+    return event
 
 
-async def apublish_to_room(room_id: int, frame: dict, *, skip_socket: str | None = None) -> None:
+async def apublish_to_room(room_id: int, frame: dict[str, Any], *, skip_socket: str | None = None) -> None:
     """Best-effort frames (typing, presence): a channel-layer outage drops them with a warning
     instead of breaking the socket that triggered them. `skip_socket`: a socket_id not to send to."""
     try:
-        await get_channel_layer().group_send(room_group(room_id), frame_event(frame, skip_socket=skip_socket))
+        await channel_layer().group_send(room_group(room_id), frame_event(frame, skip_socket=skip_socket))
     except Exception as error:
         logger.warning("could not publish %s to room %s: %r", frame.get("type"), room_id, error)
 
@@ -64,9 +76,9 @@ class _Publisher:
     200 messages/s)."""
 
     def __init__(self) -> None:
-        self.rooms: dict[int, deque[dict]] = {}
+        self.rooms: dict[int, deque[dict[str, Any]]] = {}
 
-    def put(self, room_id: int, event: dict) -> None:
+    def put(self, room_id: int, event: dict[str, Any]) -> None:
         queue = self.rooms.get(room_id)
         if queue is not None:
             queue.append(event)  # its task is running and will get to it
@@ -75,7 +87,7 @@ class _Publisher:
         asyncio.ensure_future(self._drain(room_id))
 
     async def _drain(self, room_id: int) -> None:
-        layer, queue = get_channel_layer(), self.rooms[room_id]
+        layer, queue = channel_layer(), self.rooms[room_id]
         try:
             while queue:
                 try:
@@ -88,7 +100,7 @@ class _Publisher:
             del self.rooms[room_id]
 
 
-_publishers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher] = weakref.WeakKeyDictionary()
 
 
 def publish_from_loop(events: list[RoomEvent]) -> None:
@@ -102,13 +114,13 @@ def publish_from_loop(events: list[RoomEvent]) -> None:
     if publisher is None:
         publisher = _publishers[loop] = _Publisher()
     for event in events:
-        publisher.put(event.room_id, frame_event(event.frame))
+        publisher.put(event.room_id, frame_event(event.frame, made_at=event.made_at))
 
 
 def _publish_blocking(events: list[RoomEvent]) -> None:
-    layer = get_channel_layer()
+    layer = channel_layer()
     for event in events:
-        async_to_sync(layer.group_send)(room_group(event.room_id), frame_event(event.frame))
+        async_to_sync(layer.group_send)(room_group(event.room_id), frame_event(event.frame, made_at=event.made_at))
 
 
 def publish_on_commit(events: list[RoomEvent]) -> None:
@@ -122,7 +134,7 @@ def publish_on_commit(events: list[RoomEvent]) -> None:
 
 def _close_group_sockets(group: str) -> None:
     try:
-        async_to_sync(get_channel_layer().group_send)(CLOSE_GROUP, {"type": CLOSE_EVENT, "group": group})
+        async_to_sync(channel_layer().group_send)(CLOSE_GROUP, {"type": CLOSE_EVENT, "group": group})
     except Exception:
         logger.exception("could not tell open sockets that their sign-in ended")
 

@@ -9,8 +9,10 @@ it): one set of rules, one store.
 import logging
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, ParamSpec, cast
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -18,13 +20,14 @@ from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from rooms import message_store, rules, state
+from rooms import message_store, metrics, rules, state
 from rooms.errors import ChatError
 from rooms.events import MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, RoomEvent, message_event, room_event
 from rooms.models import Message, Room, User
-from rooms.serializers import message_data
+from rooms.serializers import MessageData, message_data
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 BATCH_MAX_SENDS = message_store.BATCH_MAX_SENDS
 # The room's own fields clients show: a change to one of them is a room event.
@@ -35,20 +38,20 @@ ROOM_SHOWN_FIELDS = frozenset({"slug", "name", "description", "is_archived"})
 class SendResult:
     message: Message
     created: bool
-    data: dict  # message_data(message): built once for the broadcast, the ack and the response
+    data: MessageData  # message_data(message): built once for the broadcast, the ack and the response
     events: list[RoomEvent] = field(default_factory=list)  # none for a replay
 
 
 @dataclass(frozen=True)
 class SendBatch:
-    outcomes: list  # per send, in order: its SendResult, or the ChatError that refused it
+    outcomes: list[SendResult | ChatError]  # per send, in order: its SendResult, or the ChatError that refused it
     events: list[RoomEvent]  # of the sends stored, in the order they took their numbers
 
 
 @dataclass(frozen=True)
 class MessageChange:
     message: Message
-    data: dict
+    data: MessageData
     events: list[RoomEvent]
 
 
@@ -79,7 +82,10 @@ def _send_rate_waits(authors: list[User]) -> list[float]:
     """Per author, in order: seconds until they may send again (0: now, and a token is taken).
     One round trip to the shared store for all of them; an author named twice takes two."""
     conf = settings.ROOMS
-    bucket = {"rate": conf["SEND_RATE_COUNT"] / conf["SEND_RATE_PERIOD"], "burst": conf["SEND_RATE_BURST"]}
+    bucket: state.TokenBucket = {
+        "rate": conf["SEND_RATE_COUNT"] / conf["SEND_RATE_PERIOD"],
+        "burst": conf["SEND_RATE_BURST"],
+    }
     return state.take_tokens([f"send:{author.pk}" for author in authors], **bucket)
 
 
@@ -141,10 +147,10 @@ def message_create_batch(sends: list[SendRequest]) -> SendBatch:
     other than PostgreSQL) is left to the one-send path, send by send."""
     outcomes: list[SendResult | ChatError | None] = [None] * len(sends)
     cleaned: list[_CleanSend] = []
-    for index, send in enumerate(sends):
+    for index, request in enumerate(sends):
         try:
-            client_id = rules.clean_client_id(send.client_id)
-            cleaned.append(_CleanSend(index, send.room, send.author, rules.clean_body(send.body), client_id))
+            client_id = rules.clean_client_id(request.client_id)
+            cleaned.append(_CleanSend(index, request.room, request.author, rules.clean_body(request.body), client_id))
         except ChatError as error:
             outcomes[index] = error
     allowed: list[_CleanSend] = []
@@ -153,6 +159,8 @@ def message_create_batch(sends: list[SendRequest]) -> SendBatch:
             # A retry of a message already stored is answered even past the limit.
             refusal = _rate_limited(wait)
             outcomes[send.index] = _outcome(_replay_or_raise, send.room, send.author, send.client_id, refusal)
+            if outcomes[send.index] is refusal:
+                metrics.rate_limit_refusals.labels("messages").inc()
         else:
             allowed.append(send)
     stored = _store_together(allowed)
@@ -165,7 +173,9 @@ def message_create_batch(sends: list[SendRequest]) -> SendBatch:
             refusal = _room_closed(send.room)
             outcomes[send.index] = _outcome(_replay_or_raise, send.room, send.author, send.client_id, refusal)
     events = [event for outcome in outcomes if isinstance(outcome, SendResult) for event in outcome.events]
-    return SendBatch(outcomes=outcomes, events=events)
+    metrics.messages_stored.inc(sum(1 for outcome in outcomes if isinstance(outcome, SendResult) and outcome.created))
+    # Every send has its outcome by now: each was refused, or stored or replayed above.
+    return SendBatch(outcomes=cast(list[SendResult | ChatError], outcomes), events=events)
 
 
 def _store_together(sends: list[_CleanSend]) -> dict[tuple[int, str], Message] | None:
@@ -197,7 +207,7 @@ def _created(message: Message) -> SendResult:
     )
 
 
-def _outcome(func, *args, **kwargs) -> SendResult | ChatError:
+def _outcome(func: Callable[P, SendResult], *args: P.args, **kwargs: P.kwargs) -> SendResult | ChatError:
     """A send's refusal is its own outcome. A database error is not caught: it fails the whole
     batch, sends stored before it included, and their clients' retries with the same client_id
     get the stored message (as after a lost ack); rooms/workers.py runs it once more first if
@@ -234,6 +244,7 @@ def _spend_send_budget(actor: User) -> None:
         return
     (wait,) = _send_rate_waits([actor])
     if wait > 0:
+        metrics.rate_limit_refusals.labels("edits").inc()
         raise _rate_limited(wait)
 
 
@@ -267,7 +278,7 @@ def message_delete(*, message: Message, actor: User) -> MessageChange:
     return MessageChange(current, data, [message_event(MESSAGE_DELETED, current.room_id, data)])
 
 
-def room_update(*, room: Room, **fields) -> RoomChange:
+def room_update(*, room: Room, **fields: object) -> RoomChange:
     """Change a room's own fields (from the admin). A change to what clients show of the room
     (ROOM_SHOWN_FIELDS: archived, name, description) takes the room's next event; values
     equal to the stored ones change nothing. Only the fields given are written: the room's
@@ -279,7 +290,9 @@ def room_update(*, room: Room, **fields) -> RoomChange:
             return RoomChange(current, [])
         shown = bool(changes.keys() & ROOM_SHOWN_FIELDS)
         if shown:
-            current.last_event = message_store.claim_event(current.pk)
+            event = message_store.claim_event(current.pk)
+            assert event is not None, "the room's row is locked above: it exists"
+            current.last_event = event
         for name, value in changes.items():
             setattr(current, name, value)
         current.save(update_fields=list(changes))
@@ -290,12 +303,16 @@ def guest_signin_allow(*, client_address: str | None) -> None:
     """Raises 429 rate_limited past the guest sign-in limits (settings.GUEST_SIGNIN_RATE), per
     client address and for the whole site; each try takes from both."""
     limits = settings.GUEST_SIGNIN_RATE
-    per_address = {"rate": limits["PER_ADDRESS_PER_HOUR"] / 3600, "burst": limits["PER_ADDRESS_BURST"]}
-    site = {"rate": limits["SITE_PER_MINUTE"] / 60, "burst": limits["SITE_PER_MINUTE"]}
+    per_address: state.TokenBucket = {
+        "rate": limits["PER_ADDRESS_PER_HOUR"] / 3600,
+        "burst": limits["PER_ADDRESS_BURST"],
+    }
+    site: state.TokenBucket = {"rate": limits["SITE_PER_MINUTE"] / 60, "burst": limits["SITE_PER_MINUTE"]}
     (address_wait,) = state.take_tokens([f"guest:address:{client_address or '-'}"], **per_address)
     (site_wait,) = state.take_tokens(["guest:site"], **site)
     wait = max(address_wait, site_wait)
     if wait > 0:
+        metrics.rate_limit_refusals.labels("guest_signin").inc()
         raise _rate_limited(wait, "new guests")
 
 
@@ -344,7 +361,7 @@ def idle_guests_retire(*, idle_for: timedelta) -> list[int]:
 
 
 def _session_user_id(session: Session) -> int | None:
-    value = session.get_decoded().get(SESSION_KEY)
+    value: Any = session.get_decoded().get(SESSION_KEY)  # whatever the session stored
     try:
         return int(value)
     except (TypeError, ValueError):

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import orjson
 from channels.consumer import get_handler_name
@@ -27,9 +29,18 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from rooms import realtime
+from rooms import metrics, realtime
 from rooms.errors import ChatError
 from rooms.socket_auth import seconds_until
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
+    from channels.consumer import _ChannelScope
+    from django.contrib.auth.models import AnonymousUser
+
+    from rooms.models import User
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
@@ -48,25 +59,31 @@ SEND_TEXT_NOW_EXTENSION = "rooms.send_text_now"
 
 
 class RoomsSocket(AsyncWebsocketConsumer):
-    channel_layer_alias = None
+    # No channel layer of its own (see above); the stubs know no consumer without one.
+    channel_layer_alias = None  # type: ignore[assignment]
     # Frames that arrive from the fan-out while the socket is opening wait here until its
     # first frame is sent.
     held_frames: list[str] | None = None
-    send_text_now = None
+    send_text_now: Callable[[str], None] | None = None
     expiry_timer: asyncio.TimerHandle | None = None
     heartbeat_timer: asyncio.TimerHandle | None = None
-    # The client frames this socket answers, by `type`: anything else is `unknown_type`.
-    commands: dict = {}
+    # The client frames this socket answers, by `type`: anything else is `unknown_type`. Each
+    # takes its own socket class (so Any here) and the frame.
+    commands: ClassVar[dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]]] = {}
+    user: User
+    socket_id: str
+    close_groups: frozenset[str]
 
-    async def __call__(self, scope, receive, send):
-        self.scope, self.channel_layer, self.base_send = scope, None, send
+    async def __call__(self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        self.scope, self.channel_layer, self.base_send = scope, None, send  # type: ignore[assignment]
         try:
             while True:
-                await self.dispatch(await receive())
+                # A message of the ASGI spec's (a TypedDict) is a dict like any other to dispatch.
+                await self.dispatch(await receive())  # type: ignore[arg-type]
         except StopConsumer:
             pass
 
-    async def dispatch(self, message):
+    async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -76,23 +93,27 @@ class RoomsSocket(AsyncWebsocketConsumer):
         """Accept (so that the browser sees our close code instead of a failed handshake), and
         close at once unless an active user is signed in."""
         await self.accept()
-        self.user = self.scope["user"]
-        self.send_text_now = self.scope.get("extensions", {}).get(SEND_TEXT_NOW_EXTENSION)
-        if not self.user.is_authenticated:
+        # The user itself (rooms/socket_auth.py), not the lazy wrapper the stubs say Channels puts there.
+        user = cast("User | AnonymousUser", self.scope["user"])
+        # asgiref types extensions as dicts; serve.py's is a function.
+        extensions = cast("dict[str, Any]", self.scope.get("extensions", {}))
+        self.send_text_now = extensions.get(SEND_TEXT_NOW_EXTENSION)
+        if not user.is_authenticated:
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return False
-        if not self.user.is_active:
+        if not user.is_active:
             await self.close(code=CLOSE_FORBIDDEN)
             return False
+        self.user = user
         # Presence counts connections by it; a room frame can name it to skip this socket.
         self.socket_id = secrets.token_hex(12)
         # Close events for these groups close the socket: on deactivation, and on sign-out.
-        signout_group = self.scope.get("signout_group")
+        signout_group = cast("str | None", self.scope.get("signout_group"))  # set by SocketAuthMiddleware
         self.close_groups = frozenset([realtime.user_group(self.user.pk), *([signout_group] if signout_group else [])])
         return True
 
     def start_timers(self) -> None:
-        remaining = seconds_until(self.scope.get("auth_expires_at"))
+        remaining = seconds_until(cast("datetime | None", self.scope.get("auth_expires_at")))
         if remaining is not None:
             self.expiry_timer = asyncio.get_running_loop().call_later(
                 max(0.0, remaining), lambda: asyncio.ensure_future(self.close(code=CLOSE_NOT_SIGNED_IN))
@@ -112,9 +133,10 @@ class RoomsSocket(AsyncWebsocketConsumer):
             if timer is not None:
                 timer.cancel()
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         limit = settings.ROOMS["FRAME_MAX_BYTES"]
         raw = text_data if text_data is not None else bytes_data
+        assert raw is not None, "websocket_receive passes the frame's text or its bytes"
         if len(raw) > limit // 4 and len(raw.encode() if isinstance(raw, str) else raw) > limit:
             return await self.close(code=CLOSE_FRAME_TOO_BIG)
         if text_data is None:
@@ -142,7 +164,7 @@ class RoomsSocket(AsyncWebsocketConsumer):
         else:
             await self.send_text(text)
 
-    async def send_first_frame(self, frame: dict) -> None:
+    async def send_first_frame(self, frame: dict[str, Any]) -> None:
         """The first frame, then whatever the fan-out delivered while it was being built."""
         await self.send_text(realtime.encode(frame))
         held, self.held_frames = self.held_frames or [], None
@@ -156,13 +178,20 @@ class RoomsSocket(AsyncWebsocketConsumer):
         if self.send_text_now is not None:
             self.send_text_now(text)
         else:
-            await self.base_send({"type": "websocket.send", "text": text})
+            # ASGI lets a send leave out `bytes`; asgiref's TypedDict requires it.
+            await self.base_send({"type": "websocket.send", "text": text})  # type: ignore[arg-type]
 
     async def sign_in_ended(self) -> None:
         await self.close(code=CLOSE_NOT_SIGNED_IN)
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if code is not None:
+            metrics.socket_closes.labels(str(code)).inc()
+        await super().close(code=code, reason=reason)
+
     async def send_error(self, error: ChatError, *, client_id: str | None = None) -> None:
-        payload = {"type": "error", **error.as_dict()}
+        metrics.errors.labels(error.code, "socket").inc()
+        payload: dict[str, Any] = {"type": "error", **error.as_dict()}
         if client_id is not None:
             payload["client_id"] = client_id
         await self.send_text(realtime.encode(payload))

@@ -33,6 +33,7 @@ from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, close_old_connections, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +44,40 @@ Outcome = TypeVar("Outcome")
 Outcome_co = TypeVar("Outcome_co", covariant=True)
 Event = TypeVar("Event")
 
-# Each thread keeps a database connection of its own (CONN_MAX_AGE): keep the pools small.
+# Each thread holds a database connection of its own: keep the pools small.
 _writers: list[ThreadPoolExecutor] = []
 _readers: list[ThreadPoolExecutor] = []
 
+# With the connection pool (settings: DATABASE_POOL) these threads keep the connection they
+# borrowed for this long, instead of handing it back after every call as a request does: each
+# borrow is a lock, the pool's health-check round trip and a return, which at saturation cost
+# S3's chatty shape a step of its send rate (docs/deploy.md, "Database connections"). Without the
+# pool, CONN_MAX_AGE decides, as for any thread.
+POOLED_CONNECTION_HOLD = 60.0
+
+
+def _upkeep_after_call(conn: BaseDatabaseWrapper) -> None:
+    if not conn.settings_dict.get("OPTIONS", {}).get("pool"):
+        if conn.errors_occurred or (conn.close_at is not None and time.monotonic() >= conn.close_at):
+            close_old_connections()
+        return
+    # close_old_connections would hand a pooled connection back at once (CONN_MAX_AGE is 0):
+    # the same checks, with the hold. close_at is the moment the connection was borrowed.
+    if conn.connection is None or conn.close_at is None:
+        return
+    if conn.errors_occurred:
+        if not conn.is_usable():
+            conn.close()
+            return
+        conn.errors_occurred = False
+    if time.monotonic() >= conn.close_at + POOLED_CONNECTION_HOLD:
+        conn.close()
+
 
 def _with_connection_upkeep(func: Callable[P, R]) -> Callable[P, R]:
-    """What Django does around a request (drop a connection that broke or outlived
-    CONN_MAX_AGE), minus its health check at the start of every call: that is a `SELECT 1`
-    round trip per call, as many as a send itself. Instead, a call that fails on a connection
+    """What Django does around a request (drop a connection that broke or outlived its age),
+    minus its health check at the start of every call: that is a `SELECT 1` round trip per
+    call, as many as a send itself. Instead, a call that fails on a connection
     that turns out to be broken (the database restarted since) runs once more on a fresh one.
     So `func` must be safe to run twice: reads are, and a send is (its client_id makes the
     second a replay if the first was stored).
@@ -73,8 +99,7 @@ def _with_connection_upkeep(func: Callable[P, R]) -> Callable[P, R]:
                 return func(*args, **kwargs)
         finally:
             conn = connections[DEFAULT_DB_ALIAS]
-            if conn.errors_occurred or (conn.close_at is not None and time.monotonic() >= conn.close_at):
-                close_old_connections()
+            _upkeep_after_call(conn)
 
     return call
 

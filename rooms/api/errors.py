@@ -1,13 +1,15 @@
 """One error shape for the whole API: `{"error": {"code", "detail", ...}}`."""
 
 import logging
+from typing import Any
 
 from django.db import DatabaseError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from rooms import metrics
 from rooms.errors import ChatError, unavailable
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,14 @@ def error_response(error: ChatError) -> Response:
     return Response({"error": error.as_dict()}, status=error.status, headers=headers)
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _error_response(exc, context)
+    if response is not None:
+        metrics.errors.labels(response.data["error"]["code"], "http").inc()
+    return response
+
+
+def _error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ChatError):
         return error_response(exc)
     if isinstance(exc, DatabaseError):
@@ -42,21 +51,22 @@ def exception_handler(exc, context):
     code = next((code for kind, code in _CODES.items() if isinstance(exc, kind)), "error")
     if isinstance(exc, exceptions.PermissionDenied) and "CSRF" in str(exc.detail):
         code = "csrf_failed"
-    payload = {"code": code, "detail": _detail_text(exc)}
+    payload: dict[str, Any] = {"code": code, "detail": _detail_text(exc)}
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
         payload["fields"] = exc.detail
     response.data = {"error": payload}
     return response
 
 
-def _detail_text(exc) -> str:
+def _detail_text(exc: Exception) -> str:
     if isinstance(exc, exceptions.ValidationError):
         return "Some fields are invalid."
     return str(exc.detail) if hasattr(exc, "detail") else str(exc)
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
     """CSRF failures outside DRF (e.g. guest sign-in) in the same shape."""
+    metrics.errors.labels("csrf_failed", "http").inc()
     return JsonResponse(
         {"error": {"code": "csrf_failed", "detail": f"CSRF check failed: {reason}"}}, status=status.HTTP_403_FORBIDDEN
     )

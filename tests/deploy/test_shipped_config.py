@@ -182,3 +182,39 @@ def test_the_maintenance_commands_exist():
 
     assert get_commands()["retire_idle_guests"] == "rooms"
     assert "clearsessions" in get_commands()
+
+
+def test_prometheus_scrapes_every_daphne_process_and_only_it_may():
+    import ipaddress
+
+    config = yaml.safe_load(COMPOSE["configs"]["prometheus_config"]["content"])
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics/"
+    daphnes = sorted(name for name, service in COMPOSE["services"].items() if re.fullmatch(r"daphne\d+", name))
+    assert sorted(t.split(":")[0] for t in job["static_configs"][0]["targets"]) == daphnes
+    prometheus = ipaddress.ip_address(COMPOSE["services"]["prometheus"]["networks"]["default"]["ipv4_address"])
+    allowed = COMPOSE["services"]["daphne1"]["environment"]["METRICS_ALLOWED_NETWORKS"].split(",")
+    assert any(prometheus in ipaddress.ip_network(network) for network in allowed)
+    assert all(ipaddress.ip_network(n).num_addresses == 1 for n in allowed)  # nobody else on the network
+    for name in ("prometheus", "grafana"):
+        assert all(port.startswith("127.0.0.1:") for port in COMPOSE["services"][name]["ports"])
+    assert "return 404;" in location("/metrics/")
+
+
+def test_the_dashboard_shows_only_metrics_the_app_exports():
+    import json
+
+    from rooms.metrics import REGISTRY
+
+    dashboard = json.loads((DEPLOY / "grafana" / "rooms-dashboard.json").read_text())
+    exported = {sample.name for family in REGISTRY.collect() for sample in family.samples}
+    exported |= {family.name for family in REGISTRY.collect()}
+    exported |= {f"{name}_bucket" for name in exported} | {f"{name}_total" for name in exported}
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\b(rooms_[a-z_]+)\b", target["expr"])
+    }
+    assert used and used <= exported, used - exported
+    assert {"rooms_open_sockets", "rooms_send_latency_seconds_bucket", "rooms_fanout_lag_seconds_bucket"} <= used

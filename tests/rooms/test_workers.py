@@ -88,3 +88,24 @@ def test_a_refused_scheduling_policy_leaves_the_thread_working(monkeypatch, capl
     monkeypatch.setattr(workers.os, "sched_setscheduler", refuse)
     workers._yield_on_wakeup()
     assert "could not set SCHED_BATCH" in caplog.text
+
+
+async def test_a_socket_thread_keeps_its_pooled_connection_between_calls(room):
+    pool = connections["default"].pool
+    if pool is None:
+        pytest.skip("DATABASE_POOL is off")
+
+    def borrows() -> int:
+        Message.objects.filter(room=room).count()
+        return pool.get_stats()["requests_num"]
+
+    first = await on_write_thread(borrows, room_id=room.pk)
+    later = [await on_write_thread(borrows, room_id=room.pk) for _ in range(5)]
+    # No borrow (a lock, a health-check round trip, a return) per call: the thread holds it.
+    assert later == [first] * 5
+
+    def held_since_then() -> None:
+        connections["default"].close_at -= workers.POOLED_CONNECTION_HOLD
+
+    await on_write_thread(held_since_then, room_id=room.pk)
+    assert await on_write_thread(borrows, room_id=room.pk) == first + 1  # handed back, borrowed again
