@@ -36,8 +36,8 @@ BENCH_ENV = {
     "SEND_RATE_PERIOD": "1",
     "SEND_RATE_BURST": "1000000",
     "LOG_LEVEL": "WARNING",
-    # As deployed (deploy/docker-compose.yml): the default 0 opens a new PostgreSQL connection
-    # for every database_sync_to_async call, which alone holds S1 under 30 deliveries/s.
+    # Only with DATABASE_POOL=0 (the pool, the default, ignores it): without it a new PostgreSQL
+    # connection per database_sync_to_async call alone holds S1 under 30 deliveries/s.
     "DATABASE_CONN_MAX_AGE": "60",
     # Production settings, as deployed. With DEBUG on, Django also logs every query it runs
     # (CursorDebugWrapper), and secure-only cookies and HTTPS redirects are off.

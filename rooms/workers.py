@@ -50,9 +50,9 @@ _readers: list[ThreadPoolExecutor] = []
 
 # With the connection pool (settings: DATABASE_POOL) these threads keep the connection they
 # borrowed for this long, instead of handing it back after every call as a request does: each
-# borrow is a lock, the pool's health-check round trip and a return, which at saturation cost
-# S3's chatty shape a step of its send rate (docs/deploy.md, "Database connections"). Without the
-# pool, CONN_MAX_AGE decides, as for any thread.
+# borrow is a lock, the pool's health-check round trip and a return, paid per send batch and per
+# read. Held, the pool costs S1 and S3 nothing against per-thread persistent connections
+# (docs/deploy.md, "Database connections"). Without the pool, CONN_MAX_AGE decides.
 POOLED_CONNECTION_HOLD = 60.0
 
 
