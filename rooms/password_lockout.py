@@ -15,8 +15,9 @@ from django.shortcuts import render
 
 # django-axes ships no types: its backend is Any to mypy.
 class PasswordLockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
-    """Axes' backend for password sign-ins only. Axes refuses any authenticate() without a
-    request, and social-auth's pipeline calls it without one: those calls are not ours."""
+    """Axes' backend for password sign-ins over HTTP only. Axes refuses any authenticate()
+    without a request. Social-auth's pipeline calls it without one, and so do a shell and
+    Django's test client (`Client.login`): none is a sign-in over the network to count."""
 
     def authenticate(
         self,
@@ -25,7 +26,7 @@ class PasswordLockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
         password: str | None = None,
         **kwargs: Any,
     ) -> AbstractBaseUser | None:
-        if password is None:
+        if password is None or request is None:
             return None
         user: AbstractBaseUser | None = super().authenticate(request, username=username, password=password, **kwargs)
         return user

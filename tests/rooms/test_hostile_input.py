@@ -275,3 +275,11 @@ def test_an_admin_lockout_ends_after_the_cool_off(admin_account, settings):
     AccessAttempt.objects.update(attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
     response, client = admin_login("boss", "right horse battery staple")
     assert response.status_code == 302 and signed_in_to_admin(client)
+
+
+def test_a_password_sign_in_without_a_request_is_not_counted_and_still_works(admin_account):
+    # Django's test client and a shell authenticate without a request; axes alone would raise.
+    from django.test import Client
+
+    assert Client().login(username="boss", password="right horse battery staple")
+    assert not Client().login(username="boss", password="wrong")
