@@ -13,13 +13,15 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
+from rooms.metrics_endpoint import MetricsRoute  # noqa: E402
 from rooms.origins import SiteOriginValidator  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 from rooms.socket_auth import SessionUserMiddleware, SocketAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # /metrics/ for Prometheus before Django, which would refuse a scrape's Host and scheme.
+        "http": MetricsRoute(django_asgi_app),
         # Origin first: a foreign page is refused before any cookie or ticket is looked at.
         # Cookie + Session + SessionUser is Channels' AuthMiddlewareStack (rooms/socket_auth.py).
         "websocket": SiteOriginValidator(

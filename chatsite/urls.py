@@ -22,7 +22,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     # Browsers ask for it whatever the page links; the icon is the front end's (frontend/public).
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-    path("metrics/", views.metrics_page, name="metrics"),
     path("", views.app_shell, name="app"),
     path("rooms/<slug:slug>/", views.app_shell, name="app-room"),
 ]

@@ -202,6 +202,15 @@ def test_health_and_the_original_scheme_pass_through_the_proxy(topology):
     assert response.headers["Server"] == "nginx"  # server_tokens off: no version to look up
 
 
+def test_metrics_are_not_served_through_the_proxy_but_each_process_serves_them(topology):
+    outside = requests.get(topology.origin + "/metrics/", timeout=5)
+    assert outside.status_code == 404 and "rooms_" not in outside.text
+    for port in topology.site.ports:  # Prometheus's way in: each Daphne process, from loopback
+        # As Prometheus asks: plain HTTP, the process's own address as Host (not ALLOWED_HOSTS).
+        direct = requests.get(f"http://127.0.0.1:{port}/metrics/", timeout=5, allow_redirects=False)
+        assert direct.status_code == 200 and "rooms_open_sockets" in direct.text
+
+
 def test_the_container_health_check_passes_against_a_live_daphne(topology):
     result = subprocess.run(
         [sys.executable, str(ROOT / "deploy" / "daphne" / "healthcheck.py")],
