@@ -5,6 +5,7 @@ import { ApiError } from '@/lib/api-client';
 import { isLive } from '@/lib/connection';
 import { t } from '@/lib/i18n';
 import type { Message, User } from '@/lib/protocol';
+import { focusTextOnEntry } from '@/utils/device';
 
 import type { MessagesApi } from '../api/messages-api';
 import type { RoomSession } from '../api/room-session';
@@ -153,8 +154,9 @@ export function ChatRoom({ session, messageMaxLength, onLeave, onSignedOut }: Ro
             disabled={archived || forbidden}
             disabledReason={archived ? t('chat.archived') : undefined}
             maxLength={messageMaxLength}
-            // Entering a room puts the keyboard in its message box.
-            autoFocus
+            // Entering a room puts the keyboard in its message box (not on touch-only devices,
+            // where it would cover the messages with the on-screen keyboard).
+            autoFocus={focusTextOnEntry()}
             onSend={(body) => session.send(body)}
             onTyping={() => session.notifyTyping()}
           />
