@@ -2,10 +2,11 @@
 
 Services store and change messages through it, selectors read them through it; nothing else
 writes SQL for messages or rooms' counters. Why SQL rather than the ORM, measured once
-(docs/benchmarks.md): a send on PostgreSQL is one statement and one round trip (claim the room's
-next seq and event, insert), and a batch of sends one statement; the reads a socket open makes
-(room, changes or window, online users) cost 0.44 ms of CPU as fixed statements with rows turned
-straight into frame dicts, against 3.3 ms through querysets and model instances.
+(bench/hello_reads.py for the reads; no result file kept): a send on PostgreSQL is one
+statement and one round trip (claim the room's next seq and event, insert), and a batch of sends
+one statement; the reads a socket open makes (room, changes or window, online users) cost 0.44 ms
+of CPU as fixed statements with rows turned straight into frame dicts, against 3.3 ms through
+querysets and model instances.
 
 Every statement is built once per process (functools.cache): composing one cost about as much
 as building a message's frame.
@@ -135,7 +136,7 @@ def _read_sql() -> dict[str, str]:
         # PostgreSQL takes the ids as one array; SQLite completes the list with one placeholder
         # per id ("... IN (%s, %s) ..."). One placeholder keeps psycopg from splitting a query of
         # a hundred on every hello: that split was a quarter of the server's time filling a
-        # 500-member room (docs/benchmarks.md).
+        # 500-member room (a py-spy profile of S2's fill; no result file kept).
         "users": f"SELECT {_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{_q('id')} "
         + ("= ANY(%s)" if connection.vendor == "postgresql" else "IN (%s)")
         + f" ORDER BY u.{_q('id')}",

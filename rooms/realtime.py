@@ -108,7 +108,7 @@ def publish_from_loop(events: list[RoomEvent]) -> None:
     stored on a write thread), in this order, without waiting here for Redis. Handing the
     publish to the loop instead of waiting for it on the write thread keeps the thread
     storing: the wait for the loop's round trip cost a quarter of the loop's time under load
-    (docs/benchmarks.md)."""
+    (a profile of S1 at saturation; no result file kept)."""
     loop = asyncio.get_running_loop()
     publisher = _publishers.get(loop)
     if publisher is None:

@@ -2,7 +2,7 @@
 
 A thousand clients (re)connecting at once look up the same few rooms. Reading each one again
 cost a read-pool hop and an ORM query per handshake: a fifth of the server's CPU while 500
-people filled one room (docs/benchmarks.md, "Presence"). A slug names the same room for its life
+people filled one room (a py-spy profile of S2's fill; no result file kept). A slug names the same room for its life
 but for a rename in the admin; what a room's row says beyond its id (archived, name, event head)
 is read again where it matters (a send's claim, the hello), and a socket keeps the room it read
 at connect for its whole life anyway. So an entry may be TTL seconds old: a renamed slug still

@@ -57,7 +57,7 @@ class RoomSerializer(serializers.ModelSerializer[Room]):
 
 
 # The shapes frames carry are built by hand: on the send path DRF's serializer
-# machinery cost more than the rest of building a frame (docs/benchmarks.md). The serializers
+# machinery cost more than the rest of building a frame (a profile of S1; no result file kept). The serializers
 # above stay the schema's description of the same shapes, and tests compare them. The same
 # shapes read as rows, without model instances, are built in rooms/message_store.py.
 

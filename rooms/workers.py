@@ -2,7 +2,8 @@
 
 Channels runs every `database_sync_to_async` call of a process on one shared thread. For a
 chat server that means every send, in every room, waits for the commit of the send before it
-(about 50 sends/s against PostgreSQL, docs/benchmarks.md), and every join waits behind them.
+(about 50 sends/s against PostgreSQL, measured when this was built; no result file kept), and
+every join waits behind them.
 So, with PostgreSQL:
 
 - Sends run on ROOMS["DB_WRITE_THREADS"] threads, each room always on the same one. Rooms

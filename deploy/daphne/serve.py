@@ -122,9 +122,9 @@ def install_write_through(transport) -> None:
     Twisted's TCP transport only buffers in write(): it registers the socket for writability
     and sends on the next turn of the loop, then unregisters it. That is two epoll_ctl calls
     and a callback for every frame to every socket, about a sixth of the server's time when it
-    fans frames out (docs/benchmarks.md). What the kernel does not take, and everything while
-    something is still buffered, goes through Twisted's own write, so order and back pressure
-    are Twisted's as before. Plain TCP only (Daphne behind nginx); a TLS transport is left as is.
+    fans frames out (docs/benchmarks.md compares the two in S2). What the kernel does not take,
+    and everything while something is still buffered, goes through Twisted's own write, so order
+    and back pressure are Twisted's as before. Plain TCP only (Daphne behind nginx); a TLS transport is left as is.
     """
     original_write = transport.write
     sock = getattr(transport, "socket", None)
