@@ -56,13 +56,15 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def load_dotenv(path: Path) -> None:
-    """Read `NAME=value` lines of a .env file into the environment, never over a variable the
-    environment already has: what the shell, systemd or compose set wins. Blank lines, `#`
-    comments and empty values (`NAME=`, as in .env.example: the default applies) are skipped,
-    an `export ` prefix is allowed, and one pair of matching quotes around a value is removed;
-    nothing is expanded. Every entry point (manage.py, Daphne, the
-    tests, `make`'s commands) reads .env through here, so they all read it alike."""
+def load_dotenv(path: Path | None = None) -> None:
+    """Read `NAME=value` lines of a .env file (DOTENV_FILE, or `.env` beside manage.py) into the
+    environment, never over a variable the environment already has: what the shell, systemd or
+    compose set wins. Blank lines, `#` comments and empty values (`NAME=`, as in .env.example:
+    the default applies) are skipped, an `export ` prefix is allowed, and one pair of matching
+    quotes around a value is removed; nothing is expanded. Every entry point (manage.py, Daphne,
+    the tests, `make`'s commands) reads .env through here, so they all read it alike."""
+    if path is None:
+        path = Path(env_str("DOTENV_FILE", str(Path(__file__).resolve().parent.parent / ".env")))
     if not path.is_file():
         return
     for number, line in enumerate(path.read_text().splitlines(), start=1):

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from chatsite.env import env_bool, env_int, env_list, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-load_dotenv(Path(env_str("DOTENV_FILE", str(BASE_DIR / ".env"))))
+load_dotenv()
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 

@@ -6,12 +6,11 @@ Production never comes here by accident: the ASGI application that Daphne serves
 chatsite.settings, which refuses to start without DJANGO_SECRET_KEY."""
 
 import os
-from pathlib import Path
 
-from chatsite.env import env_str, load_dotenv
+from chatsite.env import load_dotenv
 
 # .env before the default below, so that a DJANGO_DEBUG there is not overruled by it.
-load_dotenv(Path(env_str("DOTENV_FILE", str(Path(__file__).resolve().parent.parent / ".env"))))
+load_dotenv()
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from chatsite.settings import *  # noqa: E402,F403
