@@ -184,6 +184,10 @@ class RoomsSettings(TypedDict):
     STATE_KEY_PREFIX: str
     DB_WRITE_THREADS: int
     DB_READ_THREADS: int
+    MENTIONS_MAX: int
+    MENTION_SEQS_MAX: int
+    READ_RATE_PER_SECOND: int
+    MEMBER_SUGGESTIONS_MAX: int
 
 
 ROOMS: RoomsSettings = {
@@ -225,6 +229,14 @@ ROOMS: RoomsSettings = {
     # chatty shape at 1,200 messages/s, 2 and 1 at 1,800; docs/benchmarks.md).
     "DB_WRITE_THREADS": env_int("DB_WRITE_THREADS", 0 if _SQLITE else 2, minimum=0),
     "DB_READ_THREADS": env_int("DB_READ_THREADS", 0 if _SQLITE else 4, minimum=0),
+    # Different users one message may mention (docs/protocol.md, "Unread ... mentions").
+    "MENTIONS_MAX": env_int("MENTIONS_MAX", 20, minimum=1),
+    # A membership lists the seqs of at most this many unread mentions (its count is exact).
+    "MENTION_SEQS_MAX": 100,
+    # Read-position updates per user, all rooms and tabs together (a burst of twice as many).
+    "READ_RATE_PER_SECOND": env_int("READ_RATE_PER_SECOND", 10, minimum=1),
+    # People offered for one @ autocompletion.
+    "MEMBER_SUGGESTIONS_MAX": 20,
 }
 
 # --- Identity ---------------------------------------------------------------------------

@@ -45,7 +45,7 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "slug", "is_archived", "position", "last_message_at", "created_at"]
+    list_display = ["name", "slug", "is_archived", "allow_room_mention", "position", "last_message_at", "created_at"]
     list_editable = ["is_archived", "position"]
     list_filter = ["is_archived"]
     search_fields = ["name", "slug", "description"]

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.db import DatabaseError
 
-from rooms import lobby, metrics, presence_feed, realtime, room_lookup, rules, selectors, services
+from rooms import lobby, membership, metrics, presence_feed, realtime, room_lookup, rules, selectors, services
 from rooms.errors import ChatError, unavailable
 from rooms.fanout import fanout_for
 from rooms.models import Room
@@ -51,9 +51,9 @@ class RoomConsumer(RoomsSocket):
         # arrives live, whatever before is in the hello (clients ignore events they hold).
         self.held_frames = []
         self.fanout = fanout_for(realtime.channel_layer())
-        self.memberships = [realtime.room_group(room.pk), realtime.CLOSE_GROUP]
+        self.groups_joined = [realtime.room_group(room.pk), realtime.SOCKETS_GROUP]
         try:
-            for group in self.memberships:
+            for group in self.groups_joined:
                 await self.fanout.join(group, self)
             await self._open()
         except BaseException:
@@ -145,16 +145,31 @@ class RoomConsumer(RoomsSocket):
             last_seq = last_event = None  # the heartbeat still answers while the database is away
         await self.send_text(realtime.encode({"type": "pong", "last_seq": last_seq, "last_event": last_event}))
 
-    commands = {"send": send_message, "typing": typing, "ping": ping}
+    async def read(self, frame: dict[str, Any]) -> None:
+        seq = frame.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise ChatError("invalid_field", "`seq` must be a non-negative integer.")
+        try:
+            # A small write, on the read threads: it must not wait behind the room's sends.
+            change = await db_read(membership.membership_update)(user=self.user, room=self.room, read_seq=seq)
+        except Room.DoesNotExist:
+            raise ChatError("room_not_found", "No such room.", status=404) from None
+        except DatabaseError:
+            logger.exception("storing a read position failed")
+            raise unavailable() from None
+        realtime.publish_from_loop(change.events)
+
+    commands = {"send": send_message, "typing": typing, "ping": ping, "read": read}
 
     async def _leave_groups(self) -> None:
-        for group in self.memberships:
+        for group in self.groups_joined:
             await self.fanout.leave(group, self)
 
 
 class LobbyConsumer(RoomsSocket):
-    """The room list, live: `lobby` with every room, then `rooms.updated` with the rooms whose
-    count, last message or settings changed (rooms/lobby.py)."""
+    """The room list, live: `lobby` with every room and the user's memberships, then
+    `rooms.updated` with the rooms whose count, last message or settings changed
+    (rooms/lobby.py), and the user's own frames (`membership`, `alert`) like every socket."""
 
     listening = False
 
@@ -163,24 +178,25 @@ class LobbyConsumer(RoomsSocket):
             return
         self.held_frames = []
         self.fanout = fanout_for(realtime.channel_layer())
-        await self.fanout.join(realtime.CLOSE_GROUP, self)
+        await self.fanout.join(realtime.SOCKETS_GROUP, self)
         self.listening = True
         self.start_timers()
         # Listen before reading: a change after the read arrives as `rooms.updated`.
         lobby.listen(self)
         try:
             rooms = await db_read(selectors.room_list_data)()
+            memberships = await db_read(membership.membership_list)(user=self.user)
         except BaseException:
             await self.disconnect(None)
             raise
-        await self.send_first_frame({"type": "lobby", "rooms": rooms})
+        await self.send_first_frame({"type": "lobby", "rooms": rooms, "memberships": memberships})
 
     async def disconnect(self, code: int | None) -> None:
         self.stop_timers()
         if self.listening:
             self.listening = False
             lobby.stop_listening(self)
-            await self.fanout.leave(realtime.CLOSE_GROUP, self)
+            await self.fanout.leave(realtime.SOCKETS_GROUP, self)
 
     async def ping(self, frame: dict[str, Any]) -> None:
         self.heard_from_client()

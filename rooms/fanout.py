@@ -6,11 +6,13 @@ dispatch loops before a single byte is written. Here the process joins the group
 channel of its own, and one reader hands each frame, already encoded, straight to the room's
 local sockets (Phoenix calls this the fastlane). Order within a room is the channel's order.
 
-Closing. A socket has no channel of its own: it would cost a Redis subscription per socket (a
-round trip at every open and every close, and a reader task for the socket's life) only to
-hear that its sign-in ended, which is rare. Every socket joins realtime.CLOSE_GROUP instead,
-once per process, and a close event names the group whose sockets close (a user's, a
-session's); the reader closes the local sockets that belong to it.
+Users' frames and closing. A socket has no channel of its own: it would cost a Redis
+subscription per socket (a round trip at every open and every close, and a reader task for the
+socket's life) only to hear what concerns its user alone (a read elsewhere, a mention, the end
+of its sign-in), which is rare next to room frames. Every socket joins realtime.SOCKETS_GROUP
+instead, once per process. A user frame names its users, and the reader hands it to their local
+sockets, found by user id; a close event names the group whose sockets close (a user's, a
+session's), and the reader closes the local sockets that belong to it.
 
 A socket joins with `await join(...)` before it reads history, like a group_add: anything
 published after that reaches it. Frames that arrive before the socket has sent its `hello` are
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 class LocalSocket(Protocol):
     socket_id: str  # unique across processes: frames name the socket they skip by it
+    user_id: int  # user frames reach the sockets of the users they name
     close_groups: frozenset[str]  # the groups whose close events close this socket
 
     async def deliver(self, text: str) -> None: ...
@@ -54,6 +57,9 @@ class ProcessFanout:
     def __init__(self, layer: BaseChannelLayer) -> None:
         self.layer = layer
         self.groups: dict[str, _Subscription] = {}
+        # The sockets in realtime.SOCKETS_GROUP by user: a user frame costs a lookup, not a
+        # look at every socket of the process.
+        self.user_sockets: dict[int, set[LocalSocket]] = {}
 
     async def join(self, group: str, socket: LocalSocket) -> None:
         subscription = self.groups.get(group)
@@ -62,6 +68,8 @@ class ProcessFanout:
             subscription.subscribed = asyncio.ensure_future(self._subscribe(group, subscription))
         assert subscription.subscribed is not None, "set with the subscription, just above or by an earlier join"
         subscription.sockets.add(socket)
+        if group == realtime.SOCKETS_GROUP:
+            self.user_sockets.setdefault(socket.user_id, set()).add(socket)
         try:
             # Shielded: one joiner giving up (its handshake cancelled) must not cancel the
             # subscription the others are waiting for.
@@ -75,6 +83,11 @@ class ProcessFanout:
         if subscription is None or socket not in subscription.sockets:
             return
         subscription.sockets.discard(socket)
+        if group == realtime.SOCKETS_GROUP:
+            of_user = self.user_sockets.get(socket.user_id, set())
+            of_user.discard(socket)
+            if not of_user:
+                self.user_sockets.pop(socket.user_id, None)
         if subscription.sockets:
             return
         del self.groups[group]  # a later join starts afresh, even while this one winds down
@@ -119,6 +132,14 @@ class ProcessFanout:
                 made_at = event.get("made_at")  # room changes carry it; typing and presence do not
                 if made_at is not None:
                     metrics.fanout_lag.observe(max(0.0, time.time() - made_at))
+            elif kind == realtime.USER_FRAME_EVENT:
+                text = event["text"]
+                for user_id in event["users"]:
+                    for socket in tuple(self.user_sockets.get(user_id, ())):
+                        try:
+                            await socket.deliver(text)
+                        except Exception:
+                            logger.warning("could not deliver a frame to %s", socket.socket_id, exc_info=True)
             elif kind == realtime.CLOSE_EVENT:
                 # A look at every local socket, for an event that only comes with a sign-out.
                 target = event["group"]

@@ -13,11 +13,12 @@ as building a message's frame.
 """
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, Protocol, cast, overload
 
+import orjson
 from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
@@ -26,12 +27,43 @@ from rooms.models import Message, Room, User, shown_name
 from rooms.serializers import AuthorData, MessageData, RoomData, iso_datetime
 
 # What is read of a message and of its author, in this order, wherever messages are read.
-MESSAGE_COLUMNS = ("id", "seq", "event", "body", "client_id", "created_at", "edited_at", "deleted")
+MESSAGE_COLUMNS = (
+    "id",
+    "seq",
+    "event",
+    "body",
+    "client_id",
+    "created_at",
+    "edited_at",
+    "deleted",
+    "mentions",
+    "mentions_room",
+)
 AUTHOR_COLUMNS = ("id", "display_name", "first_name", "last_name", "username", "avatar_url", "is_staff")
 # What is read of a room: the Room shape of docs/protocol.md, less online_count.
-ROOM_COLUMNS = ("slug", "name", "description", "is_archived", "last_message_at", "last_seq", "last_event")
+ROOM_COLUMNS = (
+    "slug",
+    "name",
+    "description",
+    "is_archived",
+    "last_message_at",
+    "last_seq",
+    "last_event",
+    "allow_room_mention",
+)
 # What a send inserts.
-_INSERT_COLUMNS = ("room_id", "author_id", "seq", "event", "body", "client_id", "created_at", "deleted")
+_INSERT_COLUMNS = (
+    "room_id",
+    "author_id",
+    "seq",
+    "event",
+    "body",
+    "client_id",
+    "created_at",
+    "deleted",
+    "mentions",
+    "mentions_room",
+)
 
 # Sends a write thread takes as one statement at most (its text is cached per size).
 BATCH_MAX_SENDS = 64
@@ -46,6 +78,10 @@ class Send(Protocol):
     def body(self) -> str: ...
     @property
     def client_id(self) -> str: ...
+    @property
+    def mention_ids(self) -> tuple[int, ...]: ...
+    @property
+    def mentions_room(self) -> bool: ...
 
 
 def _q(name: str) -> str:
@@ -91,26 +127,52 @@ def author_row_data(row: Sequence[Any]) -> AuthorData:
     }
 
 
-def message_row_data(row: Sequence[Any], *, room_slug: str) -> MessageData:
-    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order."""
-    pk, seq, event, body, client_id, created_at, edited_at, deleted = row[:8]
+_AUTHOR_AT = len(MESSAGE_COLUMNS)
+_NO_MENTIONS = "[]"
+
+
+def _mention_ids(row: Sequence[Any]) -> list[int]:
+    """The ids a message row's mentions column holds (JSON text on both databases: Django reads
+    jsonb as text), none for a deleted message."""
+    text, deleted = row[_AUTHOR_AT - 2], row[7]
+    if deleted or not text or text == _NO_MENTIONS:
+        return []
+    ids: list[int] = orjson.loads(text)
+    return ids
+
+
+def message_row_data(row: Sequence[Any], *, room_slug: str, mentioned: Mapping[int, AuthorData]) -> MessageData:
+    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order;
+    `mentioned`: the authors of its mentions by id (messages_data reads them for a page)."""
+    pk, seq, event, body, client_id, created_at, edited_at, deleted, _, mentions_room = row[:_AUTHOR_AT]
     return {
         "id": pk,
         "seq": seq,
         "event": event,
         "room": room_slug,
-        "author": author_row_data(row[8:]),
+        "author": author_row_data(row[_AUTHOR_AT:]),
         "body": "" if deleted else body,
         "client_id": client_id,
         "created_at": _iso(created_at),
         "edited_at": _iso(edited_at),
         "deleted": bool(deleted),
+        "mentions": [mentioned[uid] for uid in _mention_ids(row) if uid in mentioned],
+        "mentions_room": bool(mentions_room) and not deleted,
     }
+
+
+def messages_data(cursor: CursorWrapper, rows: Sequence[Sequence[Any]], *, room_slug: str) -> list[MessageData]:
+    """Message rows as frame dicts, with the authors their mentions name read in one query (none
+    when no row mentions anyone, as most pages)."""
+    ids = {uid for row in rows for uid in _mention_ids(row)}
+    mentioned = {author["id"]: author for author in users_read(cursor, ids)} if ids else {}
+    return [message_row_data(row, room_slug=room_slug, mentioned=mentioned) for row in rows]
 
 
 def room_row_data(row: Sequence[Any]) -> RoomData:
     room = dict(zip(ROOM_COLUMNS, row, strict=True))
     room["is_archived"] = bool(room["is_archived"])
+    room["allow_room_mention"] = bool(room["allow_room_mention"])
     room["last_message_at"] = _iso(room["last_message_at"])
     return cast(RoomData, room)  # ROOM_COLUMNS are the Room shape's keys
 
@@ -154,13 +216,13 @@ def messages_changed(
 ) -> list[MessageData]:
     """The messages whose latest change is an event in (since, head], in event order."""
     cursor.execute(_read_sql()["changed"], {"room": room_id, "since": since, "head": head, "limit": limit})
-    return [message_row_data(row, room_slug=room_slug) for row in cursor.fetchall()]
+    return messages_data(cursor, cursor.fetchall(), room_slug=room_slug)
 
 
 def messages_latest(cursor: CursorWrapper, *, room_id: int, room_slug: str, limit: int) -> list[MessageData]:
     """The room's newest messages, newest first."""
     cursor.execute(_read_sql()["latest"], {"room": room_id, "limit": limit})
-    return [message_row_data(row, room_slug=room_slug) for row in cursor.fetchall()]
+    return messages_data(cursor, cursor.fetchall(), room_slug=room_slug)
 
 
 def users_read(cursor: CursorWrapper, user_ids: Iterable[int]) -> list[AuthorData]:
@@ -192,7 +254,8 @@ def _insert_one_sql() -> str:
     return (
         f"WITH claimed AS ({_claim_send_sql()}) "
         f"INSERT INTO {_q(Message._meta.db_table)} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
-        f"SELECT %(room)s, %(author)s, {_q('last_seq')}, {_q('last_event')}, %(body)s, %(client_id)s, %(now)s, false "
+        f"SELECT %(room)s, %(author)s, {_q('last_seq')}, {_q('last_event')}, %(body)s, %(client_id)s, %(now)s, false, "
+        f"%(mentions)s::jsonb, %(mentions_room)s "
         f"FROM claimed RETURNING {_q('id')}, {_q('seq')}, {_q('event')}"
     )
 
@@ -224,7 +287,8 @@ def _insert_batch_sql(size: int) -> str:
         f"r.{_q('last_event')} - counts.n AS event_base) "
         f"INSERT INTO {message} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
         f"SELECT batch.room_id, batch.author_id, claimed.seq_base + {in_order}, claimed.event_base + {in_order}, "
-        f"batch.body, batch.client_id, %s, false FROM batch JOIN claimed ON claimed.room_id = batch.room_id "
+        f"batch.body, batch.client_id, %s, false, '[]'::jsonb, false "
+        f"FROM batch JOIN claimed ON claimed.room_id = batch.room_id "
         f"ORDER BY batch.ord "
         f"RETURNING {_q('id')}, {_q('seq')}, {_q('event')}, {_q('author_id')}, {_q('client_id')}"
     )
@@ -245,6 +309,8 @@ def _stored(*, pk: int, seq: int, event: int, send: Send, now: datetime) -> Mess
         "created_at": now,
         "edited_at": None,
         "deleted": False,
+        "mentions": list(send.mention_ids),
+        "mentions_room": send.mentions_room,
     }
     # field_names None (the stubs want a collection): Django reads it only when the values leave
     # out some field, and these give every one.
@@ -280,6 +346,8 @@ def insert_one(send: Send) -> Message | None:
         "author": send.author.pk,
         "body": send.body,
         "client_id": send.client_id,
+        "mentions": orjson.dumps(send.mention_ids).decode(),
+        "mentions_room": send.mentions_room,
     }
     if connection.vendor == "postgresql":
         rows = _execute_alone(_insert_one_sql(), params)
@@ -295,12 +363,20 @@ def insert_one(send: Send) -> Message | None:
         if row is None:
             return None
         return Message.objects.create(
-            room=send.room, author=send.author, seq=row[0], event=row[1], body=send.body, client_id=send.client_id
+            room=send.room,
+            author=send.author,
+            seq=row[0],
+            event=row[1],
+            body=send.body,
+            client_id=send.client_id,
+            mentions=list(send.mention_ids),
+            mentions_room=send.mentions_room,
         )
 
 
 def insert_batch(sends: Sequence[Send]) -> dict[tuple[int, str], Message]:
-    """Store the sends in one statement, committed (PostgreSQL only): the messages stored, by
+    """Store the sends, none of which mentions anyone (their Mention rows need the one-send
+    path), in one statement, committed (PostgreSQL only): the messages stored, by
     (author id, client_id); a send to an archived or deleted room is missing. A client_id used
     before or twice in the batch raises IntegrityError, and then nothing is stored."""
     now = timezone.now()

@@ -37,6 +37,9 @@ class Room(models.Model):
     # so a client that holds everything up to N asks only for what changed after N
     # (docs/protocol.md, "Room events").
     last_event = models.PositiveBigIntegerField(default=0, editable=False)
+    allow_room_mention = models.BooleanField(
+        default=False, help_text="Everyone may mention @room here (moderators always may)."
+    )
 
     class Meta:
         ordering = ["is_archived", "position", "name"]
@@ -58,6 +61,11 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted = models.BooleanField(default=False)
+    # What the body mentions, as parsed when it was sent or edited (rooms/mentions.py): the ids
+    # of the room's members it names, for showing them under their current names, and @room.
+    # Counting who was mentioned reads Mention rows instead.
+    mentions = models.JSONField(default=list, blank=True, editable=False)
+    mentions_room = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -68,7 +76,58 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["room", "id"], name="message_room_id"),
             models.Index(fields=["room", "event"], name="message_room_event"),
+            # Unread @room mentions are counted from these rows only (rooms/membership.py).
+            models.Index(
+                fields=["room", "seq"],
+                name="message_room_mention",
+                condition=models.Q(mentions_room=True, deleted=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.room_id}#{self.seq}"
+
+
+class Membership(models.Model):
+    """A user's place in a room they have entered: how far they have read, and how they want to
+    hear about it. The unread count is the room's last_seq minus read_seq, so the room list
+    counts without reading messages (docs/protocol.md, "Unread")."""
+
+    class Notify(models.TextChoices):
+        ALL = "all", "Every message"
+        MENTIONS = "mentions", "Mentions"
+        MUTED = "muted", "Muted"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    # The seq of the newest message read; only ever moves forward (rooms/membership.py).
+    read_seq = models.PositiveBigIntegerField(default=0)
+    notify = models.CharField(max_length=8, choices=Notify.choices, default=Notify.MENTIONS)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "room"], name="membership_unique_user_room")]
+        indexes = [
+            # Who hears every message of a room: read per send batch, so only those rows.
+            models.Index(fields=["room"], name="membership_room_all", condition=models.Q(notify="all")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.room_id}"
+
+
+class Mention(models.Model):
+    """A user a message mentions by name (not @room): the rows unread mentions are counted from,
+    kept in step with the message's own list by the services that send, edit and delete it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mention_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentioned_in")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()  # the message's: unread is seq > read_seq
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_unique_message_user")]
+        indexes = [models.Index(fields=["user", "room", "seq"], name="mention_user_room_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.message_id}"

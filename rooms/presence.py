@@ -95,6 +95,9 @@ class PresenceStore(Protocol):
 
     def online_counts(self, room_ids: list[int]) -> dict[int, int]: ...
 
+    def online_user_ids(self, room_id: int, *, limit: int) -> list[int]:
+        """At most `limit` of the users present in the room, in no particular order."""
+
 
 def _prefix() -> str:
     return f"{settings.ROOMS['STATE_KEY_PREFIX']}presence:"
@@ -233,6 +236,13 @@ for i, key in ipairs(KEYS) do out[i] = redis.call('ZCOUNT', key, '(' .. now, '+i
 return out
 """
 
+# KEYS[1] a room's presence key. ARGV: limit. Up to `limit` users present.
+_ONLINE = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
+"""
+
 # KEYS[1] the room's typing set. ARGV: user, seconds (0 = read only). Who is typing now.
 _TYPING = """
 local clock = redis.call('TIME')
@@ -281,6 +291,7 @@ class RedisPresence:
                 "sweep": _SWEEP,
                 "status": _STATUS,
                 "counts": _COUNTS,
+                "online": _ONLINE,
                 "typing": _TYPING,
             },
         )
@@ -343,6 +354,9 @@ class RedisPresence:
             return {}
         counts = self._redis.run("counts", [_room_keys(room_id)[0] for room_id in room_ids], [])
         return dict(zip(room_ids, (int(count) for count in counts), strict=True))
+
+    def online_user_ids(self, room_id: int, *, limit: int) -> list[int]:
+        return _ints(self._redis.run("online", [_room_keys(room_id)[0]], [limit]))
 
 
 # --- Memory ------------------------------------------------------------------------------------
@@ -472,6 +486,12 @@ class MemoryPresence:
         now = time.monotonic()
         with self._lock:
             return {room_id: self._room(room_id).count(now) for room_id in room_ids}
+
+    def online_user_ids(self, room_id: int, *, limit: int) -> list[int]:
+        now = time.monotonic()
+        with self._lock:
+            present = self._room(room_id).present_until.items()
+            return [user for user, until in present if until > now][:limit]
 
 
 _presence: OnePerProcess[PresenceStore] = OnePerProcess(RedisPresence, MemoryPresence)

@@ -9,6 +9,7 @@ import hashlib
 import logging
 import weakref
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -16,15 +17,17 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
-from rooms.events import RoomEvent
+from rooms.events import Event, UserEvent
 
 logger = logging.getLogger(__name__)
 
-# The channel-layer event types rooms/fanout.py hands to sockets: a room frame, and the end of
-# a sign-in (on CLOSE_GROUP, which every process's sockets join).
+# The channel-layer event types rooms/fanout.py hands to sockets: a room frame; and, on
+# SOCKETS_GROUP, which every process's sockets join, a frame to some users' sockets and the end
+# of a sign-in.
 FRAME_EVENT = "room.frame"
+USER_FRAME_EVENT = "user.frame"
 CLOSE_EVENT = "sockets.close"
-CLOSE_GROUP = "sockets.close"
+SOCKETS_GROUP = "sockets.close"  # the name it had when it carried only close events
 
 
 def room_group(room_id: int) -> str:
@@ -59,6 +62,13 @@ def frame_event(
     return event
 
 
+def _layer_event(event: Event) -> tuple[str, dict[str, Any]]:
+    """The group and channel-layer event that carry `event`."""
+    if isinstance(event, UserEvent):
+        return SOCKETS_GROUP, {"type": USER_FRAME_EVENT, "users": list(event.user_ids), "text": encode(event.frame)}
+    return room_group(event.room_id), frame_event(event.frame, made_at=event.made_at)
+
+
 async def apublish_to_room(room_id: int, frame: dict[str, Any], *, skip_socket: str | None = None) -> None:
     """Best-effort frames (typing, presence): a channel-layer outage drops them with a warning
     instead of breaking the socket that triggered them. `skip_socket`: a socket_id not to send to."""
@@ -69,41 +79,41 @@ async def apublish_to_room(room_id: int, frame: dict[str, Any], *, skip_socket: 
 
 
 class _Publisher:
-    """Publishes the events handed to one event loop: a room's in hand-over order, one after
+    """Publishes the events handed to one event loop: a group's in hand-over order, one after
     another (a room's sends are stored one batch after another on one write thread, so its
     events are handed over in event order), different rooms side by side (each publish waits a
     Redis round trip, and under load a turn of the loop; one queue for all rooms fell behind at
     200 messages/s)."""
 
     def __init__(self) -> None:
-        self.rooms: dict[int, deque[dict[str, Any]]] = {}
+        self.groups: dict[str, deque[dict[str, Any]]] = {}
 
-    def put(self, room_id: int, event: dict[str, Any]) -> None:
-        queue = self.rooms.get(room_id)
+    def put(self, group: str, event: dict[str, Any]) -> None:
+        queue = self.groups.get(group)
         if queue is not None:
             queue.append(event)  # its task is running and will get to it
             return
-        self.rooms[room_id] = deque([event])
-        asyncio.ensure_future(self._drain(room_id))
+        self.groups[group] = deque([event])
+        asyncio.ensure_future(self._drain(group))
 
-    async def _drain(self, room_id: int) -> None:
-        layer, queue = channel_layer(), self.rooms[room_id]
+    async def _drain(self, group: str) -> None:
+        layer, queue = channel_layer(), self.groups[group]
         try:
             while queue:
                 try:
-                    await layer.group_send(room_group(room_id), queue[0])
+                    await layer.group_send(group, queue[0])
                 except Exception:
                     # Stored all the same: clients find it through their event check or catch-up.
-                    logger.exception("could not publish to room %s", room_id)
+                    logger.exception("could not publish to %s", group)
                 queue.popleft()
         finally:
-            del self.rooms[room_id]
+            del self.groups[group]
 
 
 _publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher] = weakref.WeakKeyDictionary()
 
 
-def publish_from_loop(events: list[RoomEvent]) -> None:
+def publish_from_loop(events: Sequence[Event]) -> None:
     """On the event loop: publish `events`, of changes already committed (the socket's sends,
     stored on a write thread), in this order, without waiting here for Redis. Handing the
     publish to the loop instead of waiting for it on the write thread keeps the thread
@@ -114,16 +124,16 @@ def publish_from_loop(events: list[RoomEvent]) -> None:
     if publisher is None:
         publisher = _publishers[loop] = _Publisher()
     for event in events:
-        publisher.put(event.room_id, frame_event(event.frame, made_at=event.made_at))
+        publisher.put(*_layer_event(event))
 
 
-def _publish_blocking(events: list[RoomEvent]) -> None:
+def _publish_blocking(events: Sequence[Event]) -> None:
     layer = channel_layer()
     for event in events:
-        async_to_sync(layer.group_send)(room_group(event.room_id), frame_event(event.frame, made_at=event.made_at))
+        async_to_sync(layer.group_send)(*_layer_event(event))
 
 
-def publish_on_commit(events: list[RoomEvent]) -> None:
+def publish_on_commit(events: Sequence[Event]) -> None:
     """For synchronous callers (the REST views, the admin): publish `events` once the
     transaction the caller is in commits, or at once outside one. A failed broadcast is
     logged, not raised: the change is stored, and clients find it through their event check
@@ -134,7 +144,7 @@ def publish_on_commit(events: list[RoomEvent]) -> None:
 
 def _close_group_sockets(group: str) -> None:
     try:
-        async_to_sync(channel_layer().group_send)(CLOSE_GROUP, {"type": CLOSE_EVENT, "group": group})
+        async_to_sync(channel_layer().group_send)(SOCKETS_GROUP, {"type": CLOSE_EVENT, "group": group})
     except Exception:
         logger.exception("could not tell open sockets that their sign-in ended")
 

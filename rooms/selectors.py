@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from rooms import message_store
+from rooms import membership, message_store
 from rooms.models import Message, Room, User
 from rooms.presence import Snapshot, get_presence
 from rooms.serializers import AuthorData, MessageData, RoomData, RoomSerializer, user_data
@@ -152,10 +152,12 @@ def users_by_ids(user_ids: Iterable[int]) -> list[User]:
 def room_hello(
     *, room_id: int, you: User, since: int | None, resync: bool, presence: Snapshot | None
 ) -> dict[str, Any]:
-    """A room socket's first frame: the room, its catch-up (or latest window) and who is here.
-    Without the presence store (`presence` None) it shows the user alone."""
+    """A room socket's first frame: the room, its catch-up (or latest window), who is here,
+    and the user's membership (made on their first entry). Without the presence store
+    (`presence` None) it shows the user alone."""
     online_ids = presence.user_ids if presence is not None else [you.pk]
     sync = room_sync(room_id=room_id, since=since, online_user_ids=online_ids, resync=resync)
+    entered = membership.membership_enter(user=you, room_id=room_id, last_seq=sync.room["last_seq"])
     return {
         "type": "hello",
         "room": sync.room,
@@ -167,4 +169,5 @@ def room_hello(
         "messages": sync.messages,
         "has_more": sync.has_more,
         "resync": sync.resync,
+        "membership": entered,
     }

@@ -1,8 +1,10 @@
 """Output shapes shared by REST responses and WebSocket frames (docs/protocol.md)."""
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TypedDict, overload
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rooms.models import Message, Room, User
@@ -26,13 +28,31 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
     room: serializers.SlugRelatedField[Room] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     author = AuthorSerializer(read_only=True)
     body = serializers.SerializerMethodField()
+    mentions = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "seq", "event", "room", "author", "body", "client_id", "created_at", "edited_at", "deleted"]
+        fields = [
+            "id",
+            "seq",
+            "event",
+            "room",
+            "author",
+            "body",
+            "client_id",
+            "created_at",
+            "edited_at",
+            "deleted",
+            "mentions",
+            "mentions_room",
+        ]
 
     def get_body(self, message: Message) -> str:
         return "" if message.deleted else message.body
+
+    @extend_schema_field(AuthorSerializer(many=True))
+    def get_mentions(self, message: Message) -> list["AuthorData"]:
+        return message_data(message)["mentions"]
 
 
 class RoomSerializer(serializers.ModelSerializer[Room]):
@@ -49,6 +69,7 @@ class RoomSerializer(serializers.ModelSerializer[Room]):
             "last_message_at",
             "last_seq",
             "last_event",
+            "allow_room_mention",
         ]
 
     def get_online_count(self, room: Room) -> int:
@@ -84,6 +105,8 @@ class MessageData(TypedDict):
     created_at: str
     edited_at: str | None
     deleted: bool
+    mentions: list[AuthorData]  # the users <@id> names, as they are named now
+    mentions_room: bool
 
 
 class RoomData(TypedDict):
@@ -96,6 +119,7 @@ class RoomData(TypedDict):
     last_message_at: str | None
     last_seq: int
     last_event: int
+    allow_room_mention: bool
 
 
 @overload
@@ -116,7 +140,20 @@ def author_data(user: User) -> AuthorData:
     return {"id": user.pk, "display_name": user.shown_name, "avatar_url": user.avatar_url, "is_staff": user.is_staff}
 
 
-def message_data(message: Message) -> MessageData:
+def mentioned_authors(user_ids: Iterable[int]) -> dict[int, AuthorData]:
+    """The authors `user_ids` name, by id: one query, for a message or a page of them."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return {user.pk: author_data(user) for user in User.objects.filter(pk__in=ids)}
+
+
+def message_data(message: Message, mentioned: Mapping[int, AuthorData] | None = None) -> MessageData:
+    """`mentioned`: the authors of the message's mentions, read for a page at once
+    (mentioned_authors); without it they are read here, only for a message that mentions anyone."""
+    ids: list[int] = [] if message.deleted else message.mentions
+    if ids and mentioned is None:
+        mentioned = mentioned_authors(ids)
     return {
         "id": message.pk,
         "seq": message.seq,
@@ -128,6 +165,8 @@ def message_data(message: Message) -> MessageData:
         "created_at": iso_datetime(message.created_at),
         "edited_at": iso_datetime(message.edited_at),
         "deleted": message.deleted,
+        "mentions": [mentioned[uid] for uid in ids if mentioned is not None and uid in mentioned],
+        "mentions_room": message.mentions_room and not message.deleted,
     }
 
 
@@ -141,6 +180,7 @@ def room_data(room: Room) -> RoomData:
         "last_message_at": iso_datetime(room.last_message_at),
         "last_seq": room.last_seq,
         "last_event": room.last_event,
+        "allow_room_mention": room.allow_room_mention,
     }
 
 

@@ -10,7 +10,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, ParamSpec, cast
 
@@ -20,9 +20,10 @@ from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from rooms import message_store, metrics, rules, state
+from rooms import membership, message_store, metrics, rules, state
 from rooms.errors import ChatError
-from rooms.events import MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, RoomEvent, message_event, room_event
+from rooms.events import MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, Event, RoomEvent, message_event, room_event
+from rooms.mentions import NO_MENTIONS, MentionRefs
 from rooms.models import Message, Room, User
 from rooms.serializers import MessageData, message_data
 
@@ -31,7 +32,7 @@ P = ParamSpec("P")
 
 BATCH_MAX_SENDS = message_store.BATCH_MAX_SENDS
 # The room's own fields clients show: a change to one of them is a room event.
-ROOM_SHOWN_FIELDS = frozenset({"slug", "name", "description", "is_archived"})
+ROOM_SHOWN_FIELDS = frozenset({"slug", "name", "description", "is_archived", "allow_room_mention"})
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,23 @@ class SendResult:
     message: Message
     created: bool
     data: MessageData  # message_data(message): built once for the broadcast, the ack and the response
-    events: list[RoomEvent] = field(default_factory=list)  # none for a replay
+    # Its message.new and the alerts to people it concerns elsewhere; none for a replay.
+    events: list[Event] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class SendBatch:
     outcomes: list[SendResult | ChatError]  # per send, in order: its SendResult, or the ChatError that refused it
-    events: list[RoomEvent]  # of the sends stored, in the order they took their numbers
+    # Of the sends stored, in the order they took their numbers; then the alerts to the people
+    # they concern (rooms/membership.py).
+    events: list[Event]
 
 
 @dataclass(frozen=True)
 class MessageChange:
     message: Message
     data: MessageData
-    events: list[RoomEvent]
+    events: list[Event]
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,22 @@ class _CleanSend:
     author: User
     body: str
     client_id: str
+    mentions: MentionRefs = NO_MENTIONS
+
+    @property
+    def mention_ids(self) -> tuple[int, ...]:
+        return self.mentions.user_ids
+
+    @property
+    def mentions_room(self) -> bool:
+        return self.mentions.room
+
+
+def _clean(index: int, request: SendRequest) -> _CleanSend:
+    client_id = rules.clean_client_id(request.client_id)
+    body = rules.clean_body(request.body)
+    refs = membership.mentions_resolve(room=request.room, author=request.author, body=body)
+    return _CleanSend(index, request.room, request.author, body, client_id, refs)
 
 
 def message_create(*, room: Room, author: User, body: object, client_id: object) -> SendResult:
@@ -149,8 +169,7 @@ def message_create_batch(sends: list[SendRequest]) -> SendBatch:
     cleaned: list[_CleanSend] = []
     for index, request in enumerate(sends):
         try:
-            client_id = rules.clean_client_id(request.client_id)
-            cleaned.append(_CleanSend(index, request.room, request.author, rules.clean_body(request.body), client_id))
+            cleaned.append(_clean(index, request))
         except ChatError as error:
             outcomes[index] = error
     allowed: list[_CleanSend] = []
@@ -172,16 +191,27 @@ def message_create_batch(sends: list[SendRequest]) -> SendBatch:
         else:
             refusal = _room_closed(send.room)
             outcomes[send.index] = _outcome(_replay_or_raise, send.room, send.author, send.client_id, refusal)
+    created = [
+        (send, outcome)
+        for send in allowed
+        if isinstance(outcome := outcomes[send.index], SendResult) and outcome.created
+    ]
+    # One query for the whole batch tells who hears of which message beyond its room.
+    alerts = membership.alerts_for_new([(send.room, result.data, send.mentions) for send, result in created])
+    for send, result in created:
+        if alerts.get(result.message.pk):
+            outcomes[send.index] = replace(result, events=[*result.events, *alerts[result.message.pk]])
     events = [event for outcome in outcomes if isinstance(outcome, SendResult) for event in outcome.events]
-    metrics.messages_stored.inc(sum(1 for outcome in outcomes if isinstance(outcome, SendResult) and outcome.created))
+    metrics.messages_stored.inc(len(created))
     # Every send has its outcome by now: each was refused, or stored or replayed above.
     return SendBatch(outcomes=cast(list[SendResult | ChatError], outcomes), events=events)
 
 
 def _store_together(sends: list[_CleanSend]) -> dict[tuple[int, str], Message] | None:
     """The sends stored as one statement, or None: leave them to the one-send path (a single
-    send, SQLite, or a client_id used before or twice, which stores nothing)."""
-    if connection.vendor != "postgresql" or len(sends) < 2:
+    send, SQLite, a send that mentions someone, whose Mention rows go in its transaction, or a
+    client_id used before or twice, which stores nothing)."""
+    if connection.vendor != "postgresql" or len(sends) < 2 or any(send.mentions for send in sends):
         return None
     try:
         return message_store.insert_batch(sends)
@@ -191,7 +221,13 @@ def _store_together(sends: list[_CleanSend]) -> dict[tuple[int, str], Message] |
 
 def _store_one(send: _CleanSend) -> SendResult:
     try:
-        message = message_store.insert_one(send)
+        if send.mention_ids:
+            with transaction.atomic():
+                message = message_store.insert_one(send)
+                if message is not None:
+                    membership.mention_rows_replace(message, send.mention_ids)
+        else:
+            message = message_store.insert_one(send)
     except IntegrityError as error:
         # A retry, or two tabs raced with the same client_id: the stored message is the answer.
         return _replay_or_raise(send.room, send.author, send.client_id, error)
@@ -249,17 +285,40 @@ def _spend_send_budget(actor: User) -> None:
 
 
 def message_edit(*, message: Message, actor: User, body: object) -> MessageChange:
+    """An edit's mentions are parsed again, by the author's rights: people it no longer
+    mentions lose the unread mention, people it newly mentions gain one (not an alert: it is not
+    a new message)."""
     _check_author(message=message, actor=actor)
     body = rules.clean_body(body)
+    refs = membership.mentions_resolve(room=message.room, author=message.author, body=body)
     _spend_send_budget(actor)
     with transaction.atomic():
         event, current = _claim_for_change(message=message, actor=actor)
         if current.deleted:
             raise ChatError("message_deleted", "This message was deleted.", status=409)
+        room_mention_changed = current.mentions_room != refs.room
         current.body, current.edited_at, current.event = body, timezone.now(), event
-        current.save(update_fields=["body", "edited_at", "event"])
+        current.mentions, current.mentions_room = list(refs.user_ids), refs.room
+        current.save(update_fields=["body", "edited_at", "event", "mentions", "mentions_room"])
+        concerned = membership.mention_rows_replace(current, refs.user_ids)
     data = message_data(current)
-    return MessageChange(current, data, [message_event(MESSAGE_EDITED, current.room_id, data)])
+    return MessageChange(
+        current,
+        data,
+        [
+            message_event(MESSAGE_EDITED, current.room_id, data),
+            *_mention_counts_moved(current, concerned, room_mention_changed),
+        ],
+    )
+
+
+def _mention_counts_moved(message: Message, user_ids: set[int], room_mention_changed: bool) -> list[Event]:
+    """`membership` frames for the people whose unread mentions a change to `message` moved:
+    those it named or stopped naming, and, when its @room came or went, everyone in the room who
+    had not read it yet."""
+    if room_mention_changed:
+        user_ids = user_ids | set(membership.members_with_unread(room=message.room, seq=message.seq))
+    return list(membership.memberships_changed(room=message.room, user_ids=user_ids - {message.author_id}))
 
 
 def message_delete(*, message: Message, actor: User) -> MessageChange:
@@ -274,8 +333,16 @@ def message_delete(*, message: Message, actor: User) -> MessageChange:
             return MessageChange(current, message_data(current), [])
         current.deleted, current.event = True, event
         current.save(update_fields=["deleted", "event"])
+        concerned = membership.mention_rows_replace(current, ())
     data = message_data(current)
-    return MessageChange(current, data, [message_event(MESSAGE_DELETED, current.room_id, data)])
+    return MessageChange(
+        current,
+        data,
+        [
+            message_event(MESSAGE_DELETED, current.room_id, data),
+            *_mention_counts_moved(current, concerned, current.mentions_room),
+        ],
+    )
 
 
 def room_update(*, room: Room, **fields: object) -> RoomChange:

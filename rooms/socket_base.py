@@ -71,6 +71,7 @@ class RoomsSocket(AsyncWebsocketConsumer):
     # takes its own socket class (so Any here) and the frame.
     commands: ClassVar[dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]]] = {}
     user: User
+    user_id: int
     socket_id: str
     close_groups: frozenset[str]
 
@@ -104,7 +105,7 @@ class RoomsSocket(AsyncWebsocketConsumer):
         if not user.is_active:
             await self.close(code=CLOSE_FORBIDDEN)
             return False
-        self.user = user
+        self.user, self.user_id = user, user.pk
         # Presence counts connections by it; a room frame can name it to skip this socket.
         self.socket_id = secrets.token_hex(12)
         # Close events for these groups close the socket: on deactivation, and on sign-out.

@@ -25,6 +25,31 @@ class MessageEditInput(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
 
 
+class MembershipOutput(serializers.Serializer[Any]):
+    room = serializers.CharField(help_text="The room's slug.")
+    read_seq = serializers.IntegerField(help_text="The seq of the newest message read.")
+    notify = serializers.ChoiceField(choices=["all", "mentions", "muted"])
+    unread_count = serializers.IntegerField()
+    mention_count = serializers.IntegerField()
+    mention_seqs = serializers.ListField(child=serializers.IntegerField(), help_text="At most 100, oldest first.")
+
+
+class MembershipInput(serializers.Serializer[Any]):
+    read_seq = serializers.IntegerField(required=False, min_value=0, help_text="Never moves the position back.")
+    notify = serializers.ChoiceField(choices=["all", "mentions", "muted"], required=False)
+
+
+class MemberOutput(AuthorSerializer):
+    online = serializers.BooleanField()
+
+    class Meta(AuthorSerializer.Meta):
+        fields = [*AuthorSerializer.Meta.fields, "online"]
+
+
+class MemberListOutput(serializers.Serializer[Any]):
+    members = MemberOutput(many=True)
+
+
 class MessagePageOutput(serializers.Serializer[Any]):
     messages = MessageSerializer(many=True)
     has_more = serializers.BooleanField()
@@ -44,15 +69,18 @@ class RoomChangesOutput(serializers.Serializer[Any]):
     resync = serializers.BooleanField(help_text="Replace what the client holds with `messages`.")
     presence = PresenceOutput(required=False, help_text="With `connection`: who is online now.")
     typing = AuthorSerializer(many=True, required=False, help_text="With `connection`: others typing now.")
+    membership = MembershipOutput(required=False, help_text="With `connection`: the user's membership.")
 
 
 class RoomListOutput(serializers.Serializer[Any]):
     rooms = RoomSerializer(many=True)
+    memberships = MembershipOutput(many=True, help_text="The rooms the user has entered: unread counts.")
 
 
 class LimitsOutput(serializers.Serializer[Any]):
     message_max_length = serializers.IntegerField()
     display_name_max_length = serializers.IntegerField()
+    mentions_max = serializers.IntegerField()
 
 
 class AuthConfigOutput(serializers.Serializer[Any]):

@@ -13,6 +13,8 @@ urlpatterns = [
     path("rooms/<slug:slug>/", views.RoomDetailView.as_view(), name="room-detail"),
     path("rooms/<slug:slug>/changes/", views.RoomChangesView.as_view(), name="room-changes"),
     path("rooms/<slug:slug>/typing/", views.RoomTypingView.as_view(), name="room-typing"),
+    path("rooms/<slug:slug>/membership/", views.MembershipView.as_view(), name="room-membership"),
+    path("rooms/<slug:slug>/members/", views.RoomMembersView.as_view(), name="room-members"),
     path("rooms/<slug:slug>/messages/", views.MessageListView.as_view(), name="message-list"),
     path("rooms/<slug:slug>/messages/<int:message_id>/", views.MessageDetailView.as_view(), name="message-detail"),
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
@@ -17,11 +18,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms import presence_feed, realtime, rules, selectors, services
+from rooms import membership, presence_feed, realtime, rules, selectors, services
 from rooms.api import serializers as io
 from rooms.errors import ChatError
 from rooms.models import Message, Room, User
-from rooms.serializers import MessageSerializer, RoomSerializer, UserSerializer, message_data, user_data
+from rooms.presence import get_presence
+from rooms.serializers import (
+    MessageSerializer,
+    RoomSerializer,
+    UserSerializer,
+    author_data,
+    mentioned_authors,
+    message_data,
+    user_data,
+)
 from rooms.tickets import ticket_issue, ticket_ttl
 
 # A client's id for one HTTP-fallback connection (a tab in a room): like a message's client_id.
@@ -84,6 +94,7 @@ class AuthConfigView(APIView):
                 "limits": {
                     "message_max_length": settings.ROOMS["MESSAGE_MAX_LENGTH"],
                     "display_name_max_length": rules.DISPLAY_NAME_MAX,
+                    "mentions_max": settings.ROOMS["MENTIONS_MAX"],
                 },
                 "user": user_data(request.user) if request.user.is_authenticated else None,
             }
@@ -143,7 +154,9 @@ class MeView(APIView):
 class RoomListView(APIView):
     @extend_schema(operation_id="rooms_list", responses={200: io.RoomListOutput, **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response({"rooms": selectors.room_list_data()})
+        return Response(
+            {"rooms": selectors.room_list_data(), "memberships": membership.membership_list(user=_user(request))}
+        )
 
 
 class RoomDetailView(APIView):
@@ -171,7 +184,8 @@ class MessageListView(APIView):
         if before is not None and after is not None:
             raise ChatError("invalid_field", "Give `before` or `after`, not both.")
         page = selectors.message_page(room=room, limit=limit, before=before, after=after)
-        return Response({"messages": [message_data(m) for m in page.messages], "has_more": page.has_more})
+        mentioned = mentioned_authors(uid for m in page.messages if not m.deleted for uid in m.mentions)
+        return Response({"messages": [message_data(m, mentioned) for m in page.messages], "has_more": page.has_more})
 
     @extend_schema(request=io.MessageCreateInput, responses={200: MessageSerializer, 201: MessageSerializer, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
@@ -238,6 +252,9 @@ class RoomChangesView(APIView):
         except Room.DoesNotExist:
             raise ChatError("not_found", "No such room.", status=404) from None
         online_count = snapshot.count if snapshot else selectors.room_online_count_if_known(room)
+        # A connection is in the room: it has entered it, and gets its membership with every poll
+        # (HTTP clients hear no `membership` frames).
+        entered = membership.membership_enter(user=_user(request), room_id=room.pk) if connection_id else None
         answer = {
             "room": {**sync.room, "online_count": online_count},
             "event": sync.event,
@@ -248,6 +265,7 @@ class RoomChangesView(APIView):
         if snapshot is not None:
             answer["presence"] = {"online": sync.online, "online_count": snapshot.count, "version": snapshot.version}
             answer["typing"] = presence_feed.typing_now(room.pk, besides=_user(request).pk)
+            answer["membership"] = entered
         return Response(answer)
 
     @extend_schema(
@@ -272,3 +290,38 @@ class RoomTypingView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         presence_feed.poll_typing(_room_or_404(slug).pk, _user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MembershipView(APIView):
+    """The user's place in a room: read position, notification level, unread counts."""
+
+    @extend_schema(responses={200: io.MembershipOutput, **ERRORS})
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(membership.membership_get(user=_user(request), room=_room_or_404(slug)))
+
+    @extend_schema(request=io.MembershipInput, responses={200: io.MembershipOutput, **ERRORS})
+    def patch(self, request: Request, slug: str) -> Response:
+        data = _json_object(request)
+        change = membership.membership_update(
+            user=_user(request), room=_room_or_404(slug), read_seq=data.get("read_seq"), notify=data.get("notify")
+        )
+        realtime.publish_on_commit(change.events)
+        return Response(change.membership)
+
+
+class RoomMembersView(APIView):
+    """People to offer after `@`: who has entered the room, online first."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Part of the display name, any case.")],
+        responses={200: io.MemberListOutput, **ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        room = _room_or_404(slug)
+        text = request.query_params.get("q", "")[: rules.DISPLAY_NAME_MAX]
+        try:
+            online = get_presence().online_user_ids(room.pk, limit=settings.ROOMS["ONLINE_LIST_MAX"])
+        except redis.RedisError:  # the presence store away: suggest all the same, unsorted by presence
+            online = []
+        people = membership.members_suggest(room=room, text=text, online_ids=online)
+        return Response({"members": [{**author_data(user), "online": is_online} for user, is_online in people]})

@@ -69,7 +69,7 @@ async def test_500_sockets_dropping_at_once_leave_no_stale_presence_or_groups(si
     client = redis.Redis.from_url(site.redis_url)
     # The room's group, and the one close events come through (rooms/fanout.py): one
     # subscription each for the process, however many sockets it serves.
-    group_channels = [f"{site.env['REDIS_PREFIX']}asgi__group__{g}" for g in ("room.1", realtime.CLOSE_GROUP)]
+    group_channels = [f"{site.env['REDIS_PREFIX']}asgi__group__{g}" for g in ("room.1", realtime.SOCKETS_GROUP)]
     assert [count for _, count in client.pubsub_numsub(*group_channels)] == [1, 1]
 
     # A proxy restart: every TCP connection dies at once, without a close handshake.

@@ -107,7 +107,7 @@ async def test_sockets_subscribe_nothing_of_their_own(connect, user, other_user,
     sockets = [await open_room(connect, person) for person in (user, other_user, user)]
     inner = get_channel_layer()._get_layer()
     assert len(inner.channels) == 2
-    assert set(fanout_for(get_channel_layer()).groups) == {realtime.room_group(room.pk), realtime.CLOSE_GROUP}
+    assert set(fanout_for(get_channel_layer()).groups) == {realtime.room_group(room.pk), realtime.SOCKETS_GROUP}
     for socket in sockets:
         await socket.disconnect()
     await asyncio.sleep(0.05)

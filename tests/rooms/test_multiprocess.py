@@ -272,3 +272,31 @@ async def test_the_lobby_socket_pushes_counts_from_both_processes(site):
     assert row["last_message_at"] and row["online_count"] == 1
     await jun_socket.close()
     await lobby.close()
+
+
+async def test_a_mention_and_its_reading_reach_the_users_sockets_on_the_other_process(site):
+    mina = guest_session(site.url(0), "Mina")
+    jun = guest_session(site.url(0), "Jun")
+    mina_id = mina.get(site.url(0) + "/api/me/", timeout=5).json()["id"]
+    # Mina has been in the room (a mention needs that), then sits in the room list on process 1.
+    await (await open_room(site, 0, mina)).close()
+    lobby = await websockets.connect(
+        site.ws_url(1, "/ws/lobby/"), additional_headers={"Cookie": cookie_header(mina), "Origin": site.url(1)}
+    )
+    first = json.loads(await asyncio.wait_for(lobby.recv(), 5))
+    (entered,) = [m for m in first["memberships"] if m["room"] == "general"]
+    assert entered["mention_count"] == 0
+
+    jun_socket = await open_room(site, 0, jun)
+    await jun_socket.send(json.dumps({"type": "send", "body": f"<@{mina_id}> lunch?", "client_id": "j1"}))
+    alert = await frame_of_type(lobby, "alert", timeout=5)
+    assert alert["reason"] == "mention" and alert["message"]["author"]["display_name"] == "Jun"
+
+    # Mina reads in a tab on process 0: the room list on process 1 hears the count clear.
+    tab = await open_room(site, 0, mina)
+    await tab.send(json.dumps({"type": "read", "seq": alert["message"]["seq"]}))
+    update = await frame_of_type(lobby, "membership", timeout=5)
+    assert update["membership"]["read_seq"] == alert["message"]["seq"]
+    assert update["membership"]["mention_count"] == 0 and update["membership"]["unread_count"] == 0
+    for socket in (lobby, jun_socket, tab):
+        await socket.close()
