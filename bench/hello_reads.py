@@ -3,7 +3,7 @@
     .venv/bin/python bench/hello_reads.py [--calls 200] [--repeats 7]
 
 Creates a scratch PostgreSQL database (DATABASE_URL's server, or the local one; dropped at the
-end) with one room of 210 messages by 25 users, then times `RoomConsumer._snapshot` on one
+end) with one room of 210 messages by 25 users, then times `selectors.room_hello` on one
 thread: a reconnect that missed 10 messages (`?since=`) and a fresh join (the latest 50), with
 all 25 users online. Prints the median CPU milliseconds per call as JSON. This is the database
 part of S5's reconnect storm (docs/benchmarks.md), without the socket around it.
@@ -69,8 +69,9 @@ def measure(calls: int, repeats: int) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from rooms.consumers import RoomConsumer
+    from rooms import membership, selectors
     from rooms.models import Message, Room, User
+    from rooms.presence import Snapshot
 
     room = Room.objects.create(slug="hello-reads", name="Hello reads")
     users = [User.objects.create(username=f"reader-{n}", display_name=f"Reader {n}") for n in range(25)]
@@ -81,18 +82,22 @@ def measure(calls: int, repeats: int) -> dict:
     Room.objects.filter(pk=room.pk).update(last_seq=210, last_event=210)
     since = 200
 
-    consumer = RoomConsumer()
-    consumer.room_id, consumer.user = room.pk, users[0]
-    online = {user.pk for user in users}
+    online = [user.pk for user in users]
+    presence = Snapshot(version=1, count=len(online), user_ids=online)
 
-    def hello(query: bytes):
-        consumer.scope = {"query_string": query}
-        return consumer._hello(online)
+    def hello(since: int | None):
+        return selectors.room_hello(room_id=room.pk, you=users[0], since=since, resync=False, presence=presence)
 
-    assert len(hello(f"since={since}".encode())["messages"]) == 10
+    assert len(hello(since)["messages"]) == 10
     return {
-        "reconnect_10_missed_ms_cpu": median_ms(lambda: hello(f"since={since}".encode()), calls, repeats),
-        "fresh_join_50_ms_cpu": median_ms(lambda: hello(b""), calls, repeats),
+        "reconnect_10_missed_ms_cpu": median_ms(lambda: hello(since), calls, repeats),
+        "fresh_join_50_ms_cpu": median_ms(lambda: hello(None), calls, repeats),
+        # The part of either that is the user's membership (read position, unread mentions).
+        "membership_ms_cpu": median_ms(
+            lambda: membership.membership_enter(user=users[0], room_id=room.pk, room_slug=room.slug, last_seq=210),
+            calls,
+            repeats,
+        ),
         "online_users": len(online),
     }
 

@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from rooms.models import Message, Room, User, shown_name
+from rooms.models import Membership, Mention, Message, Room, User, shown_name
 from rooms.serializers import AuthorData, MessageData, RoomData, iso_datetime
 
 # What is read of a message and of its author, in this order, wherever messages are read.
@@ -234,6 +234,48 @@ def users_read(cursor: CursorWrapper, user_ids: Iterable[int]) -> list[AuthorDat
     else:
         cursor.execute(_read_sql()["users"].replace("%s", ", ".join(["%s"] * len(ids))), ids)
     return [author_row_data(row) for row in cursor.fetchall()]
+
+
+@functools.cache
+def _membership_sql() -> dict[str, str]:
+    membership, mention, message = (
+        _q(Membership._meta.db_table),
+        _q(Mention._meta.db_table),
+        _q(Message._meta.db_table),
+    )
+    mine = f"{_q('user_id')} = %(user)s AND {_q('room_id')} = %(room)s"
+    return {
+        "read": f"SELECT {_q('read_seq')}, {_q('notify')} FROM {membership} WHERE {mine}",
+        "create": f"INSERT INTO {membership} ({_q('user_id')}, {_q('room_id')}, {_q('read_seq')}, {_q('notify')}, "
+        f"{_q('joined_at')}) VALUES (%(user)s, %(room)s, %(read_seq)s, %(notify)s, %(now)s) "
+        f"ON CONFLICT ({_q('user_id')}, {_q('room_id')}) DO NOTHING",
+        # The same rows as rooms/membership.py's query for many memberships, for one.
+        "mention_seqs": f"SELECT {_q('seq')} FROM {mention} WHERE {mine} AND {_q('seq')} > %(read_seq)s "
+        f"UNION ALL SELECT {_q('seq')} FROM {message} WHERE {_q('room_id')} = %(room)s AND {_q('mentions_room')} "
+        f"AND NOT {_q('deleted')} AND {_q('seq')} > %(read_seq)s AND {_q('author_id')} <> %(user)s",
+    }
+
+
+def membership_enter(cursor: CursorWrapper, *, user_id: int, room_id: int, last_seq: int) -> tuple[int, str]:
+    """The user's (read_seq, notify) in the room, made with read_seq `last_seq` if they have none
+    (a first entry). One query when it exists, as on every entry but the first."""
+    sql = _membership_sql()
+    keys = {"user": user_id, "room": room_id}
+    cursor.execute(sql["read"], keys)
+    row = cursor.fetchone()
+    if row is None:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        notify = Membership.Notify.MENTIONS.value
+        cursor.execute(sql["create"], {**keys, "read_seq": last_seq, "notify": notify, "now": now})
+        cursor.execute(sql["read"], keys)  # ours, or a racing tab's
+        row = cursor.fetchone()
+    return int(row[0]), str(row[1])
+
+
+def unread_mention_seqs(cursor: CursorWrapper, *, user_id: int, room_id: int, read_seq: int) -> list[int]:
+    """The seqs after `read_seq` of the room's messages that mention the user, oldest first."""
+    cursor.execute(_membership_sql()["mention_seqs"], {"user": user_id, "room": room_id, "read_seq": read_seq})
+    return sorted({seq for (seq,) in cursor.fetchall()})
 
 
 # --- Sends -----------------------------------------------------------------------------------

@@ -157,7 +157,9 @@ def room_hello(
     (`presence` None) it shows the user alone."""
     online_ids = presence.user_ids if presence is not None else [you.pk]
     sync = room_sync(room_id=room_id, since=since, online_user_ids=online_ids, resync=resync)
-    entered = membership.membership_enter(user=you, room_id=room_id, last_seq=sync.room["last_seq"])
+    entered = membership.membership_enter(
+        user=you, room_id=room_id, room_slug=sync.room["slug"], last_seq=sync.room["last_seq"]
+    )
     return {
         "type": "hello",
         "room": sync.room,

@@ -205,3 +205,22 @@ def test_two_tabs_racing_end_at_the_furthest_position(room, user, other_user, se
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(read, positions * 2))
     assert Membership.objects.get(user=user, room=room).read_seq == 40
+
+
+def test_a_socket_entry_and_the_room_list_count_the_same(db, room, make_user):
+    """membership_enter (fixed statements, on every socket open) and membership_get (the ORM,
+    for the room list) are two readings of one rule."""
+    Room.objects.filter(pk=room.pk).update(allow_room_mention=True)
+    mina, jun = make_user("Mina"), make_user("Jun")
+    enter(mina, room)
+    enter(jun, room)
+    send(room, jun, f"<@{mina.pk}> one", "c1")
+    send(room, mina, "@room mine", "c2")  # her own @room does not count for her
+    send(room, jun, "@room two", "c3")
+    deleted = send(room, jun, f"<@{mina.pk}> gone", "c4").message
+    services.message_delete(message=deleted, actor=jun)
+    send(room, jun, "plain", "c5")
+    room.refresh_from_db()
+    entered = membership.membership_enter(user=mina, room_id=room.pk, room_slug=room.slug, last_seq=room.last_seq)
+    assert entered == membership.membership_get(user=mina, room=room)
+    assert (entered["unread_count"], entered["mention_seqs"]) == (5, [1, 3])
