@@ -234,16 +234,17 @@ def alerts_for_new(messages: list[tuple[Room, MessageData, MentionRefs]]) -> dic
     reason."""
     if not messages:
         return {}
-    room_ids = {room.pk for room, _, _ in messages}
     watchers: dict[int, set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        for room_id, user_id in message_store.watchers_read(cursor, {room.pk for room, _, _ in messages}):
+            watchers[room_id].add(user_id)
     everyone: dict[int, set[int]] = defaultdict(set)
     room_mention_rooms = {room.pk for room, _, refs in messages if refs.room}
-    for room_id, user_id, notify in Membership.objects.filter(
-        Q(room_id__in=room_ids, notify=Membership.Notify.ALL) | Q(room_id__in=room_mention_rooms)
-    ).values_list("room_id", "user_id", "notify"):
-        if notify == Membership.Notify.ALL:
-            watchers[room_id].add(user_id)
-        everyone[room_id].add(user_id)
+    if room_mention_rooms:  # rare: moderators, or rooms that allow it
+        for room_id, user_id in Membership.objects.filter(room_id__in=room_mention_rooms).values_list(
+            "room_id", "user_id"
+        ):
+            everyone[room_id].add(user_id)
     alerts: dict[int, list[UserEvent]] = {}
     for room, data, refs in messages:
         author_id = data["author"]["id"]
