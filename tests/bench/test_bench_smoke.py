@@ -59,3 +59,22 @@ def test_servers_are_pinned_away_from_a_pinned_load_generator(tmp_path, redis_ur
         assert os.sched_getaffinity(rooms.pids([0])[0]) == {servers.SERVER_CORE}
     finally:
         rooms.stop()
+
+
+def test_the_unread_room_list_benchmark_runs_and_checks_itself_at_tiny_scale(tmp_path, postgres_url):
+    """bench/unread_rooms.py at 5 rooms of 200 messages: the counts it reads match a brute-force
+    count, and the indexes serve the two statements (checked with sequential scans off, since
+    PostgreSQL rightly scans tables this small)."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "unread.json"
+    env = {**os.environ, "DATABASE_URL": postgres_url}
+    command = [sys.executable, "bench/unread_rooms.py", "--rooms", "5", "--messages-per-room", "200"]
+    command += ["--calls", "20", "--warmup", "2", "--out", str(out)]
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["correctness"]["ok"] and result["plan_check"]["ok"]
+    assert result["membership_list"]["with_memberships"]["queries"] == 2
