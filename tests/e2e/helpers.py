@@ -11,7 +11,7 @@ def open_room(page: Page, slug: str = "general") -> None:
 
 
 def send(page: Page, text: str) -> None:
-    box = page.get_by_role("textbox", name="Message")
+    box = page.get_by_role("combobox", name="Message")
     box.fill(text)
     box.press("Enter")
 

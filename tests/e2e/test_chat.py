@@ -43,7 +43,7 @@ def test_typing_indicator_reaches_the_other_person(person):
     jun = person("Jun")
     open_room(mina.page)
     open_room(jun.page)
-    jun.page.get_by_role("textbox", name="Message").press_sequentially("thinking")
+    jun.page.get_by_role("combobox", name="Message").press_sequentially("thinking")
     expect(mina.page.get_by_test_id("typing-indicator")).to_have_text("Jun is typing…")
 
 

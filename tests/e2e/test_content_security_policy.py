@@ -60,7 +60,7 @@ def test_every_screen_loads_under_the_policy_without_a_violation(browser, person
     expect_message_once(jun.page, "under the policy")
     edit_message(mina.page, "under the policy", "still under the policy")
     expect_message_once(jun.page, "still under the policy")
-    jun.page.get_by_role("textbox", name="Message").press_sequentially("typing")
+    jun.page.get_by_role("combobox", name="Message").press_sequentially("typing")
     expect(mina.page.get_by_test_id("typing-indicator")).to_have_text("Jun is typing…")
     mina.page.go_back()
     expect(mina.page.get_by_test_id("room-list")).to_be_visible()

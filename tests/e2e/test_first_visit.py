@@ -78,7 +78,7 @@ def test_entering_a_room_puts_the_keyboard_in_the_message_box(visit, site):
     page.goto(site.url() + "/")
     sign_in_as_guest(page, "Jun")
     page.get_by_test_id("room-card-general").click()
-    box = page.get_by_role("textbox", name="Message")
+    box = page.get_by_role("combobox", name="Message")
     expect(box).to_be_focused()
     # No click first: the keyboard is already there.
     page.keyboard.type("typed right away")

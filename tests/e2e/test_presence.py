@@ -37,9 +37,9 @@ def test_an_http_mode_user_is_online_for_others_and_typing_goes_both_ways(person
     expect(jun.page.get_by_test_id("online-count")).to_have_attribute("data-count", "2")
     expect(jun_list).to_have_attribute("data-stale", "false")
 
-    mina.page.get_by_role("textbox", name="Message").press_sequentially("thinking")
+    mina.page.get_by_role("combobox", name="Message").press_sequentially("thinking")
     expect(jun.page.get_by_test_id("typing-indicator")).to_have_text("Mina is typing…")
-    jun.page.get_by_role("textbox", name="Message").press_sequentially("me too")
+    jun.page.get_by_role("combobox", name="Message").press_sequentially("me too")
     expect(mina.page.get_by_test_id("typing-indicator")).to_have_text("Jun is typing…")
 
     # And he leaves like anyone else.

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { User } from '@/lib/protocol';
-import { FakeServer, room } from '@/test/fake-websocket';
+import { FakeServer, message, room } from '@/test/fake-websocket';
 
 import { App } from './app';
 import { createServices } from './services';
@@ -96,5 +96,46 @@ describe('App', () => {
     const { requests } = start({ signedInAs: mina });
     expect(await screen.findByTestId('current-user')).toHaveTextContent('Mina');
     expect(requests.some((r) => r.path === '/api/me/')).toBe(false);
+  });
+
+  it('shows a notification for a mention elsewhere, and its click opens the room at the message', async () => {
+    const shown: { title: string; options?: NotificationOptions; onclick: (() => void) | null; close: () => void }[] = [];
+    vi.stubGlobal(
+      'Notification',
+      class {
+        static permission = 'granted';
+        onclick: (() => void) | null = null;
+        constructor(
+          readonly title: string,
+          readonly options?: NotificationOptions,
+        ) {
+          shown.push(this);
+        }
+        close() {}
+      },
+    );
+    const focus = vi.spyOn(window, 'focus').mockImplementation(() => undefined);
+    const { sockets } = start({ signedInAs: mina });
+    await screen.findByTestId('current-user');
+    act(() => {
+      sockets.open();
+      sockets.emit({
+        type: 'lobby',
+        rooms: [room({ last_seq: 4 })],
+        memberships: [{ room: 'general', read_seq: 4, notify: 'mentions', unread_count: 0, mention_count: 0, mention_seqs: [] }],
+      });
+      sockets.emit({
+        type: 'alert',
+        reason: 'mention',
+        room: { slug: 'general', name: 'General' },
+        message: message(812, 5, { body: '<@3> look', mentions: [mina] }),
+      });
+    });
+    expect(shown.map((n) => [n.title, n.options?.body, n.options?.tag])).toEqual([['Jun mentioned you in General', '@Mina look', 'rooms-812']]);
+    expect(screen.getByTestId('room-badges-general')).toHaveAccessibleName('1 unread, 1 mention');
+    act(() => shown[0]?.onclick?.());
+    expect(focus).toHaveBeenCalled();
+    expect(window.location.hash).toBe('#/rooms/general?message=812');
+    expect(await screen.findByTestId('room-title')).toBeInTheDocument();
   });
 });

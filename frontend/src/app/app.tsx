@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 
 import { AppHeader } from '@/components/app-header';
 import { SignInScreen } from '@/features/auth/components/sign-in-screen';
@@ -9,11 +9,17 @@ import { t } from '@/lib/i18n';
 
 import { navigate, roomHref, useRoute } from './router';
 import type { Services } from './services';
+import { useUnreadAlerts, useUserMemberships } from './use-unread-alerts';
 
 export function App({ services }: { services: Services }) {
   const { state, signedIn, signedOut } = useAuth(services.authApi);
   const route = useRoute();
   const [notice, setNotice] = useState<string | null>(null);
+  const signedInAs = state.status === 'signed-in' ? state.user.id : null;
+  const memberships = useUserMemberships(signedInAs);
+  useUnreadAlerts(memberships, route, signedInAs !== null);
+  // A new object per visit of the address, so opening the same message again shows it again.
+  const focusMessage = useMemo(() => (route.name === 'room' && route.message ? { id: route.message } : null), [route]);
 
   const leaveRoom = useCallback((why?: string) => {
     setNotice(why ?? null);
@@ -69,7 +75,11 @@ export function App({ services }: { services: Services }) {
         slug={route.slug}
         me={state.user}
         messageMaxLength={state.config.limits.message_max_length}
+        mentionsMax={state.config.limits.mentions_max}
         messagesApi={services.messagesApi}
+        membershipApi={services.membershipApi}
+        memberships={memberships}
+        focusMessage={focusMessage}
         createSocket={services.createSocket}
         onLeave={leaveRoom}
         onSignedOut={endSession}
@@ -81,6 +91,8 @@ export function App({ services }: { services: Services }) {
     <RoomListScreen
       user={state.user}
       roomsApi={services.roomsApi}
+      membershipApi={services.membershipApi}
+      memberships={memberships}
       createLobbySocket={services.createLobbySocket}
       notice={notice}
       onOpen={(slug) => {

@@ -15,4 +15,9 @@ describe('parseRoute', () => {
     expect(parseRoute('#/', '/rooms/tech/')).toEqual({ name: 'rooms' });
     expect(parseRoute('#/rooms/music-movies', '/rooms/tech/')).toEqual({ name: 'room', slug: 'music-movies' });
   });
+
+  it('reads the message a room is opened at', () => {
+    expect(parseRoute(roomHref('general', 812))).toEqual({ name: 'room', slug: 'general', message: 812 });
+    expect(parseRoute('#/rooms/general?message=0')).toEqual({ name: 'room', slug: 'general' });
+  });
 });

@@ -3,6 +3,7 @@ import { createAuthApi } from '@/features/auth/api/auth-api';
 import { createMessagesApi } from '@/features/chat/api/messages-api';
 import { createRoomsApi } from '@/features/rooms/api/rooms-api';
 import { createApiClient } from '@/lib/api-client';
+import { createMembershipApi } from '@/lib/membership-api';
 import { LobbySocket, RoomSocket } from '@/lib/socket';
 
 /** Everything that talks to the server, built once from the validated config. */
@@ -20,6 +21,7 @@ export function createServices(config: AppConfig, pageOrigin = window.location.o
     authApi: createAuthApi(api),
     roomsApi: createRoomsApi(api),
     messagesApi: createMessagesApi(api),
+    membershipApi: createMembershipApi(api),
     createSocket: (slug: string, resumeSince: () => number | null) =>
       new RoomSocket({ url: `${config.wsBase}/ws/rooms/${encodeURIComponent(slug)}/`, resumeSince, authParams }),
     createLobbySocket: () => new LobbySocket({ url: `${config.wsBase}/ws/lobby/`, authParams }),

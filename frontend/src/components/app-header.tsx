@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 
 import type { ConnectionStatus } from '@/lib/connection';
 
+import { EnableNotificationsButton } from './enable-notifications';
 import { StatusIndicator } from './status-indicator';
 
 interface Props {
@@ -13,6 +14,8 @@ interface Props {
   status?: ConnectionStatus;
   retryAt?: number | null;
   actions?: ReactNode;
+  /** Offer "Enable notifications" (signed-in screens), where the browser has not been asked yet. */
+  offerNotifications?: boolean;
   /**
    * Move focus to the title when the header mounts, i.e. when its screen opens, so keyboard and
    * screen-reader users start at the top of the new screen. Later renders leave focus alone.
@@ -20,7 +23,7 @@ interface Props {
   focusTitle?: boolean;
 }
 
-export function AppHeader({ leading, title, subtitle, status, retryAt, actions, focusTitle = false }: Props) {
+export function AppHeader({ leading, title, subtitle, status, retryAt, actions, offerNotifications = false, focusTitle = false }: Props) {
   const titleRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (focusTitle) titleRef.current?.focus();
@@ -36,6 +39,7 @@ export function AppHeader({ leading, title, subtitle, status, retryAt, actions, 
       </div>
       <div className="app-header__actions">
         {status ? <StatusIndicator status={status} retryAt={retryAt} /> : null}
+        {offerNotifications ? <EnableNotificationsButton /> : null}
         {actions}
       </div>
     </header>

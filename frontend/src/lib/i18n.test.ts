@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { createPartsTranslator, createTranslator, pickLocale } from './i18n';
+import { createCountTranslator, createPartsTranslator, createTranslator, pickLocale } from './i18n';
 
 describe('i18n', () => {
   it('picks Korean for ko-KR and English for anything else', () => {
@@ -24,5 +24,11 @@ describe('i18n', () => {
     expect(createPartsTranslator('en')('chat.typing.one', { a: name })).toEqual([name, ' is typing…']);
     expect(createPartsTranslator('ko')('chat.typing.two', { a: 1, b: 2 })).toEqual([1, ' 님과 ', 2, ' 님이 입력 중…']);
     expect(createPartsTranslator('en')('chat.joined', {})).toEqual(['{name}', ' joined']);
+  });
+
+  it('picks the plural form from the count', () => {
+    expect(createCountTranslator('en')('rooms.mentions', 1)).toBe('1 mention');
+    expect(createCountTranslator('en')('rooms.mentions', 2)).toBe('2 mentions');
+    expect(createCountTranslator('ko')('rooms.unread', 3)).toBe('읽지 않은 메시지 3개');
   });
 });

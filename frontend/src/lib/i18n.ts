@@ -73,6 +73,26 @@ const en = {
   'chat.forbidden': 'Your account is not allowed to join this room.',
   'chat.notFound': 'This room does not exist.',
   'chat.empty': 'No messages yet. Say hello!',
+  'rooms.unread.one': '{count} unread',
+  'rooms.unread.other': '{count} unread',
+  'rooms.mentions.one': '{count} mention',
+  'rooms.mentions.other': '{count} mentions',
+  'rooms.markRead': 'Mark {name} as read',
+  'chat.unreadDivider': 'New messages',
+  'chat.markAllRead': 'Mark all as read',
+  'chat.notifyLabel': 'Notifications',
+  'chat.notify.all': 'All messages',
+  'chat.notify.mentions': 'Mentions',
+  'chat.notify.muted': 'Muted',
+  'chat.mentionsElsewhere.one': '{count} mention elsewhere',
+  'chat.mentionsElsewhere.other': '{count} mentions elsewhere',
+  'chat.mentionsYou': 'Mentions you',
+  'chat.mentionSuggestions': 'People to mention',
+  'chat.mentionRoom': 'Everyone in this room',
+  'notify.enable': 'Enable notifications',
+  'notify.mention': '{name} mentioned you in {room}',
+  'notify.roomMention': '{name} mentioned @room in {room}',
+  'notify.watch': '{name} in {room}',
   'user.staff': 'Staff',
   'user.staffHint': 'A member of the site staff',
   'error.config': 'The app is misconfigured: {detail}',
@@ -84,6 +104,9 @@ const en = {
   'error.message_deleted': 'This message has already been deleted.',
   'error.permission_denied': 'You may not change this message.',
   'error.not_found': 'This message no longer exists.',
+  'error.too_many_mentions': 'A message can mention at most {max} people.',
+  'error.too_many_mentions_unknown': 'This message mentions too many people.',
+  'error.room_mention_not_allowed': 'Only moderators can mention @room in this room.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -161,6 +184,26 @@ const ko: Record<MessageKey, string> = {
   'chat.forbidden': '이 계정으로는 채팅방에 들어갈 수 없습니다.',
   'chat.notFound': '없는 채팅방입니다.',
   'chat.empty': '아직 메시지가 없습니다. 먼저 인사해 보세요!',
+  'rooms.unread.one': '읽지 않은 메시지 {count}개',
+  'rooms.unread.other': '읽지 않은 메시지 {count}개',
+  'rooms.mentions.one': '멘션 {count}개',
+  'rooms.mentions.other': '멘션 {count}개',
+  'rooms.markRead': '{name} 읽음으로 표시',
+  'chat.unreadDivider': '새 메시지',
+  'chat.markAllRead': '모두 읽음으로 표시',
+  'chat.notifyLabel': '알림',
+  'chat.notify.all': '모든 메시지',
+  'chat.notify.mentions': '멘션만',
+  'chat.notify.muted': '알림 끔',
+  'chat.mentionsElsewhere.one': '다른 채팅방에 멘션 {count}개',
+  'chat.mentionsElsewhere.other': '다른 채팅방에 멘션 {count}개',
+  'chat.mentionsYou': '나를 멘션함',
+  'chat.mentionSuggestions': '멘션할 사람',
+  'chat.mentionRoom': '이 채팅방의 모든 사람',
+  'notify.enable': '알림 켜기',
+  'notify.mention': '{name} 님이 {room}에서 나를 멘션했습니다',
+  'notify.roomMention': '{name} 님이 {room}에서 @room을 멘션했습니다',
+  'notify.watch': '{room}의 {name} 님',
   'user.staff': '운영진',
   'user.staffHint': '사이트 운영진',
   'error.config': '앱 설정이 잘못되었습니다: {detail}',
@@ -172,6 +215,9 @@ const ko: Record<MessageKey, string> = {
   'error.message_deleted': '이미 삭제된 메시지입니다.',
   'error.permission_denied': '이 메시지를 바꿀 권한이 없습니다.',
   'error.not_found': '이 메시지는 더 이상 없습니다.',
+  'error.too_many_mentions': '메시지 하나에 최대 {max}명까지 멘션할 수 있습니다.',
+  'error.too_many_mentions_unknown': '이 메시지는 너무 많은 사람을 멘션합니다.',
+  'error.room_mention_not_allowed': '이 채팅방에서는 운영자만 @room을 멘션할 수 있습니다.',
 };
 
 export type Locale = 'en' | 'ko';
@@ -195,6 +241,19 @@ export function createTranslator(locale: Locale): Translate {
   };
 }
 
+/** Texts with a `.one` and an `.other` form, picked by the count's plural category. */
+export type CountedKey = {
+  [K in MessageKey]: K extends `${infer Base}.one` ? (`${Base}.other` extends MessageKey ? Base : never) : never;
+}[MessageKey];
+
+export type TranslateCount = (key: CountedKey, count: number) => string;
+
+export function createCountTranslator(locale: Locale): TranslateCount {
+  const translate = createTranslator(locale);
+  const rules = new Intl.PluralRules(locale);
+  return (key, count) => translate(`${key}.${rules.select(count) === 'one' ? 'one' : 'other'}` as MessageKey, { count });
+}
+
 /** Like Translate, for parameters that are not plain text (a user's name in its own element). */
 export type TranslateParts = <T>(key: MessageKey, params: Record<string, T>) => (string | T)[];
 
@@ -216,3 +275,4 @@ const browserLanguages =
 export const locale: Locale = pickLocale(browserLanguages);
 export const t: Translate = createTranslator(locale);
 export const tParts: TranslateParts = createPartsTranslator(locale);
+export const tCount: TranslateCount = createCountTranslator(locale);

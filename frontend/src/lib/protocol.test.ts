@@ -71,3 +71,38 @@ describe('parseServerFrame: is_staff', () => {
     expect(answer?.typing).toEqual([{ ...older, is_staff: false }]);
   });
 });
+
+describe('unread and mentions', () => {
+  const membership = { room: 'general', read_seq: 5, notify: 'mentions', unread_count: 3, mention_count: 2, mention_seqs: [8, 4, 7, 7] };
+
+  it('reads membership frames and hello memberships, keeping only unread mention seqs, sorted', () => {
+    expect(parse({ type: 'membership', membership })).toEqual({
+      type: 'membership',
+      membership: { ...membership, mention_seqs: [7, 8] },
+    });
+    expect(parse(helloFrame({ membership }))).toMatchObject({ membership: { mention_seqs: [7, 8], mention_count: 2 } });
+    expect(parse({ type: 'membership', membership: { ...membership, notify: 'loud' } })).toMatchObject({ membership: { notify: 'mentions' } });
+  });
+
+  it('refuses a malformed membership or alert', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    expect(parse({ type: 'membership', membership: { ...membership, read_seq: -1 } })).toBeNull();
+    expect(parse({ type: 'membership', membership: { ...membership, mention_seqs: ['x'] } })).toBeNull();
+    expect(parse({ type: 'alert', reason: 'mention', room: { slug: 'general' }, message: message(1, 1) })).toBeNull();
+  });
+
+  it('reads an alert, and a message of an older server as mentioning no one', () => {
+    const { mentions: _m, mentions_room: _r, ...older } = message(1, 1);
+    expect(parse({ type: 'alert', reason: 'watch', room: { slug: 'general', name: 'General' }, message: older })).toMatchObject({
+      message: { mentions: [], mentions_room: false },
+    });
+    expect(parse({ type: 'message.new', event: 1, message: { ...older, mentions: [{ id: 4, display_name: 'Jun', avatar_url: '' }] } })).toMatchObject({
+      message: { mentions: [{ id: 4, is_staff: false }] },
+    });
+  });
+
+  it('keeps the membership a poll carries', () => {
+    expect(parseChanges({ ...changes(), membership })?.membership).toEqual({ ...membership, mention_seqs: [7, 8] });
+    expect(parseChanges({ ...changes(), membership: { room: 1 } })?.membership).toBeUndefined();
+  });
+});

@@ -31,6 +31,8 @@ export interface Room {
   last_seq: number;
   /** The room's event head: the newest room event number taken. */
   last_event: number;
+  /** Everyone may mention `@room` here (otherwise only moderators). Absent from older servers. */
+  allow_room_mention?: boolean;
 }
 
 export interface Message {
@@ -46,7 +48,45 @@ export interface Message {
   created_at: string;
   edited_at: string | null;
   deleted: boolean;
+  /**
+   * The users the body mentions (`<@id>`), as they are named now; the server's reading, which is
+   * what the client highlights from. Absent from older servers (the parsers fill in `[]`).
+   */
+  mentions?: UserRef[];
+  /** The body mentions `@room`. */
+  mentions_room?: boolean;
 }
+
+/** How the user wants to hear about a room. */
+export type NotifyLevel = 'all' | 'mentions' | 'muted';
+export const NOTIFY_LEVELS: readonly NotifyLevel[] = ['all', 'mentions', 'muted'];
+
+/**
+ * The user's place in a room they have entered (docs/protocol.md, "Unread"). `mention_seqs`
+ * lists at most 100 of the `mention_count` unread mentions; `unread_count` is the room's
+ * `last_seq` − `read_seq` when the server read it.
+ */
+export interface Membership {
+  room: string;
+  read_seq: number;
+  notify: NotifyLevel;
+  unread_count: number;
+  mention_count: number;
+  mention_seqs: number[];
+}
+
+/** Someone to mention, from `GET /api/rooms/<slug>/members/?q=`. */
+export interface Member extends UserRef {
+  online: boolean;
+}
+
+/** `GET /api/rooms/`: the list, and the user's memberships (the unread summary). */
+export interface RoomList {
+  rooms: Room[];
+  memberships: Membership[];
+}
+
+export type AlertReason = 'mention' | 'room_mention' | 'watch';
 
 /** One user's latest presence change in a `presence` frame; `version` orders it among all changes. */
 export interface PresenceChange extends UserRef {
@@ -74,6 +114,8 @@ export interface HelloFrame {
   messages: Message[];
   has_more: boolean;
   resync: boolean;
+  /** The user's membership of the room (entering creates it). Absent from older servers. */
+  membership?: Membership;
 }
 export interface AckFrame { type: 'ack'; client_id: string; message: Message }
 export interface MessageNewFrame { type: 'message.new'; event: number; message: Message }
@@ -90,6 +132,15 @@ export interface PresenceFrame {
 export interface TypingFrame { type: 'typing'; user: UserRef }
 /** `null` heads: the server answers the heartbeat while its database is unavailable. */
 export interface PongFrame { type: 'pong'; last_seq?: number | null; last_event: number | null }
+/** The user's read position, notification level or unread mentions changed, in any room. */
+export interface MembershipFrame { type: 'membership'; membership: Membership }
+/** A new message concerns the user (any room): it mentions them or @room, or the room is watched. */
+export interface AlertFrame {
+  type: 'alert';
+  reason: AlertReason;
+  room: { slug: string; name: string };
+  message: Message;
+}
 export interface ErrorFrame {
   type: 'error';
   code: string;
@@ -108,6 +159,8 @@ export type ServerFrame =
   | PresenceFrame
   | TypingFrame
   | PongFrame
+  | MembershipFrame
+  | AlertFrame
   | ErrorFrame;
 
 export type ServerFrameType = ServerFrame['type'];
@@ -123,20 +176,24 @@ export interface Changes {
   presence?: PresenceSnapshot;
   /** Others typing right now (HTTP fallback). */
   typing?: UserRef[];
+  /** The user's membership here, with every poll that carries a connection id (HTTP clients get no `membership` frames). */
+  membership?: Membership;
 }
 
-export interface LobbyFrame { type: 'lobby'; rooms: Room[] }
+/** The first lobby frame: every room, and (newer servers) every membership of the user. */
+export interface LobbyFrame { type: 'lobby'; rooms: Room[]; memberships?: Membership[] }
 /** Full rows of the rooms that changed, to replace by slug. */
 export interface RoomsUpdatedFrame { type: 'rooms.updated'; rooms: Room[] }
 export interface LobbyPongFrame { type: 'pong' }
 
-export type LobbyServerFrame = LobbyFrame | RoomsUpdatedFrame | LobbyPongFrame | ErrorFrame;
+export type LobbyServerFrame = LobbyFrame | RoomsUpdatedFrame | LobbyPongFrame | MembershipFrame | AlertFrame | ErrorFrame;
 export type LobbyServerFrameType = LobbyServerFrame['type'];
 export type LobbyClientFrame = { type: 'ping' };
 
 export type ClientFrame =
   | { type: 'send'; body: string; client_id: string }
   | { type: 'typing' }
+  | { type: 'read'; seq: number }
   | { type: 'ping' };
 
 type Obj = Record<string, unknown>;
@@ -163,9 +220,17 @@ export function withStaffFlag<T extends UserRef>(user: T): T & { is_staff: boole
   return { ...user, is_staff: isStaff(user) };
 }
 
-/** The message with its author's `is_staff` always present. */
+/**
+ * The message with its author's `is_staff` always present, and its mentions (`[]` and `false`
+ * from an older server, each user with `is_staff`).
+ */
 export function withAuthorStaffFlag(message: Message): Message {
-  return { ...message, author: withStaffFlag(message.author) };
+  return {
+    ...message,
+    author: withStaffFlag(message.author),
+    mentions: (message.mentions ?? []).map(withStaffFlag),
+    mentions_room: message.mentions_room === true,
+  };
 }
 
 export function isUser(v: unknown): v is User {
@@ -196,9 +261,64 @@ export function isMessage(v: unknown): v is Message {
     isUserRef(v.author) &&
     isStr(v.body) &&
     isStr(v.created_at) &&
-    typeof v.deleted === 'boolean'
+    typeof v.deleted === 'boolean' &&
+    isOptionalList(v.mentions, isUserRef) &&
+    (v.mentions_room === undefined || typeof v.mentions_room === 'boolean')
   );
 }
+
+const isSeq = (v: unknown): v is number => isInt(v) && v >= 0;
+
+export function isMembership(v: unknown): v is Membership {
+  return (
+    isObj(v) &&
+    isStr(v.room) &&
+    isSeq(v.read_seq) &&
+    isStr(v.notify) &&
+    (v.unread_count === undefined || isSeq(v.unread_count)) &&
+    (v.mention_count === undefined || isSeq(v.mention_count)) &&
+    isOptionalList(v.mention_seqs, isSeq)
+  );
+}
+
+/**
+ * The membership with every field present and coherent: mention seqs unread (above `read_seq`),
+ * ascending and once each; `mention_count` never below their number; an unknown level is the
+ * default, `mentions`.
+ */
+export function normalizeMembership(m: Membership): Membership {
+  const seqs = [...new Set((m.mention_seqs ?? []).filter((seq) => seq > m.read_seq))].sort((a, b) => a - b);
+  return {
+    room: m.room,
+    read_seq: m.read_seq,
+    notify: NOTIFY_LEVELS.includes(m.notify) ? m.notify : 'mentions',
+    unread_count: m.unread_count ?? 0,
+    mention_count: Math.max(m.mention_count ?? seqs.length, seqs.length),
+    mention_seqs: seqs,
+  };
+}
+
+/** A membership from REST, checked and normalized, or null. */
+export function parseMembership(v: unknown): Membership | null {
+  return isMembership(v) ? normalizeMembership(v) : null;
+}
+
+/** `GET /api/rooms/`: the rooms as they come, the memberships checked (a malformed one is dropped). */
+export function parseRoomList(v: unknown): RoomList {
+  const answer = isObj(v) ? v : {};
+  const rooms = Array.isArray(answer.rooms) ? (answer.rooms as Room[]) : [];
+  const memberships = Array.isArray(answer.memberships) ? answer.memberships.filter(isMembership).map(normalizeMembership) : [];
+  return { rooms, memberships };
+}
+
+/** `GET /api/rooms/<slug>/members/`: the people listed, malformed entries dropped. */
+export function parseMembers(v: unknown): Member[] {
+  const list = isObj(v) && Array.isArray(v.members) ? v.members : [];
+  return list.filter(isUserRef).map((u) => ({ ...withStaffFlag(u), online: (u as unknown as Obj).online === true }));
+}
+
+const alertValid = (f: Obj) =>
+  isStr(f.reason) && isObj(f.room) && isStr(f.room.slug) && isStr(f.room.name) && isMessage(f.message);
 
 const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
   hello: (f) =>
@@ -210,7 +330,8 @@ const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
     isInt(f.online_count) &&
     (f.presence_version === undefined || isInt(f.presence_version)) &&
     Array.isArray(f.messages) &&
-    f.messages.every(isMessage),
+    f.messages.every(isMessage) &&
+    (f.membership === undefined || isMembership(f.membership)),
   ack: (f) => isStr(f.client_id) && isMessage(f.message),
   'message.new': (f) => isInt(f.event) && isMessage(f.message),
   'message.edited': (f) => isInt(f.event) && isMessage(f.message),
@@ -222,6 +343,8 @@ const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
     isOptionalList(f.joined, isPresenceChange) &&
     isOptionalList(f.left, isPresenceChange),
   typing: (f) => isUserRef(f.user),
+  membership: (f) => isMembership(f.membership),
+  alert: alertValid,
   pong: (f) => (f.last_event === null || isInt(f.last_event)) && (f.last_seq == null || isInt(f.last_seq)),
   error: (f) => isStr(f.code),
 };
@@ -251,12 +374,16 @@ export function parseChanges(v: unknown): Changes | null {
   else delete changes.presence;
   if (Array.isArray(v.typing)) changes.typing = v.typing.filter(isUserRef).map(withStaffFlag);
   else delete changes.typing;
+  if (isMembership(v.membership)) changes.membership = normalizeMembership(v.membership);
+  else delete changes.membership;
   return changes;
 }
 
 const lobbyValidators: { [K in LobbyServerFrameType]: (f: Obj) => boolean } = {
-  lobby: (f) => Array.isArray(f.rooms) && f.rooms.every(isRoom),
+  lobby: (f) => Array.isArray(f.rooms) && f.rooms.every(isRoom) && isOptionalList(f.memberships, isMembership),
   'rooms.updated': (f) => Array.isArray(f.rooms) && f.rooms.every(isRoom),
+  membership: (f) => isMembership(f.membership),
+  alert: alertValid,
   pong: () => true,
   error: (f) => isStr(f.code),
 };
@@ -286,7 +413,9 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
     frame.presence_version = isInt(parsed.presence_version) ? parsed.presence_version : 0;
     frame.online = frame.online.map(withStaffFlag);
     frame.messages = frame.messages.map(withAuthorStaffFlag);
+    if (frame.membership) frame.membership = normalizeMembership(frame.membership);
   }
+  normalizeShared(frame);
   if (frame.type === 'ack' || frame.type === 'message.new' || frame.type === 'message.edited' || frame.type === 'message.deleted') {
     frame.message = withAuthorStaffFlag(frame.message);
   }
@@ -304,6 +433,14 @@ export function parseLobbyFrame(data: unknown): LobbyServerFrame | null {
   const parsed = validFrame(data, lobbyValidators);
   if (!parsed) return null;
   const frame = parsed as unknown as LobbyServerFrame;
+  if (frame.type === 'lobby' && frame.memberships) frame.memberships = frame.memberships.map(normalizeMembership);
+  normalizeShared(frame);
   if (frame.type === 'error') frame.detail = isStr(parsed.detail) ? parsed.detail : '';
   return frame;
+}
+
+/** The frames every socket of the user gets, room and lobby alike. */
+function normalizeShared(frame: ServerFrame | LobbyServerFrame): void {
+  if (frame.type === 'membership') frame.membership = normalizeMembership(frame.membership);
+  if (frame.type === 'alert') frame.message = withAuthorStaffFlag(frame.message);
 }

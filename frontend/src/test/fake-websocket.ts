@@ -81,6 +81,8 @@ export function message(id: number, seq: number, overrides: Partial<Message> = {
     created_at: new Date(Date.UTC(2026, 10, 23, 10, 0, id)).toISOString(),
     edited_at: null,
     deleted: false,
+    mentions: [],
+    mentions_room: false,
     ...overrides,
   };
 }

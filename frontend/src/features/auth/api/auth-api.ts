@@ -6,6 +6,8 @@ import type { User } from '@/lib/protocol';
 export interface Limits {
   message_max_length: number;
   display_name_max_length: number;
+  /** Different people one message may mention; absent from older servers. */
+  mentions_max?: number;
 }
 
 /** How one signs in here and the limits input is checked against. */

@@ -25,6 +25,18 @@ export interface PendingMessage {
   createdAt: string;
   status: 'pending' | 'failed';
   error: SendFailure | null;
+  /** The people its `<@id>` tokens name, so the row can show their names before the ack. */
+  mentions?: UserRef[];
+}
+
+/**
+ * Where the user was when they entered the room (the first `hello`'s membership): the "New
+ * messages" divider goes before the first message from someone else in `(readSeq, lastSeq]`,
+ * and stays there while the room is open, however far the user reads since.
+ */
+export interface Entry {
+  readSeq: number;
+  lastSeq: number;
 }
 
 export interface Notice {
@@ -65,6 +77,14 @@ export interface ChatState {
   head: number;
   /** Events above `head + 1` already applied out of order, ascending: non-empty means a gap to catch up. */
   ahead: number[];
+  /** Set once the user's membership is known (a server that keeps read positions); never moves after. */
+  entry: Entry | null;
+  /**
+   * Older history is loading at entry to reach the first unread message. What shows meanwhile
+   * is a passing view, not reading: a read position covers every message before it, so counting
+   * it would mark the older unread ones read unseen.
+   */
+  loadingToEntry: boolean;
 }
 
 export type ChatAction =
@@ -87,7 +107,10 @@ export type ChatAction =
   | { type: 'send'; pending: PendingMessage }
   | { type: 'retry'; clientId: string }
   | { type: 'discard'; clientId: string }
-  | { type: 'ended'; code: number };
+  | { type: 'ended'; code: number }
+  /** The membership at entry; only the first one counts. */
+  | { type: 'entry'; entry: Entry }
+  | { type: 'loadingToEntry'; loading: boolean };
 
 const MAX_NOTICES = 200;
 
@@ -109,6 +132,8 @@ export function initialChatState(you: User): ChatState {
     endedBy: null,
     head: 0,
     ahead: [],
+    entry: null,
+    loadingToEntry: false,
   };
 }
 
@@ -120,6 +145,11 @@ export function resumeSince(state: ChatState): number | null {
 /** Whether events were applied beyond one that never arrived: time to catch up. */
 export function hasGap(state: ChatState): boolean {
   return state.ahead.length > 0;
+}
+
+/** The newest message seq this room is known to have: the room's, or a newer message held. */
+export function knownLastSeq(state: ChatState): number {
+  return Math.max(state.room?.last_seq ?? 0, state.messages.at(-1)?.seq ?? 0);
 }
 
 function newestMessageId(state: ChatState): number {
@@ -386,5 +416,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, pending: state.pending.filter((p) => p.clientId !== action.clientId) };
     case 'ended':
       return { ...state, endedBy: action.code };
+    case 'entry':
+      return state.entry ? state : { ...state, entry: action.entry };
+    case 'loadingToEntry':
+      return state.loadingToEntry === action.loading ? state : { ...state, loadingToEntry: action.loading };
   }
 }

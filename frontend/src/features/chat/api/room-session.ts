@@ -2,7 +2,10 @@ import { ApiError } from '@/lib/api-client';
 import { connectionState, sameConnectionState } from '@/lib/connection';
 import type { ConnectionState, ConnectionStatus, HttpHealth } from '@/lib/connection';
 import { newClientId, tabConnectionId } from '@/lib/ids';
-import type { Changes, Message, User } from '@/lib/protocol';
+import type { MembershipApi } from '@/lib/membership-api';
+import { createMemberships } from '@/lib/memberships';
+import type { Memberships } from '@/lib/memberships';
+import type { Changes, Message, User, UserRef } from '@/lib/protocol';
 import type { RoomSocket } from '@/lib/socket';
 import { createStore } from '@/lib/store';
 import type { ReadonlyStore, Store } from '@/lib/store';
@@ -10,6 +13,7 @@ import type { ReadonlyStore, Store } from '@/lib/store';
 import { chatReducer, hasGap, initialChatState, resumeSince } from './chat-state';
 import type { ChatAction, ChatState, SendFailure } from './chat-state';
 import type { MessagesApi } from './messages-api';
+import { RoomReading } from './room-reading';
 
 /**
  * One open room: joins the socket's frames, the REST API and the chat state. Everything the room
@@ -20,6 +24,9 @@ import type { MessagesApi } from './messages-api';
  * does not) and, while it answers, the transport: sends go by POST, presence and typing come
  * with each answer. When the socket is back, its `hello` and the resend of unacknowledged
  * messages (same `client_id`) make the switch seamless.
+ *
+ * Read positions and mentions are `reading`'s (room-reading.ts): the session hands it the frames
+ * and answers that concern them.
  */
 
 export interface RoomSessionOptions {
@@ -28,6 +35,12 @@ export interface RoomSessionOptions {
   api: MessagesApi;
   /** Builds the socket; it receives the function that tells it the event to resume after. */
   createSocket: (resumeSince: () => number | null) => RoomSocket;
+  /** The user's unread summary, shared with the room list; a private one when not given. */
+  memberships?: Memberships;
+  /** Membership REST calls (HTTP-mode reads, "Mark all as read", the level, the summary). */
+  membershipApi?: Pick<MembershipApi, 'update' | 'summary'>;
+  /** How long reads are gathered before one `read` goes out. */
+  readDebounceMs?: number;
   pollMs?: number;
   /** Failed WebSocket attempts in a row before the HTTP API is probed (the poll starts). */
   httpProbeAfter?: number;
@@ -40,6 +53,8 @@ export interface RoomSessionOptions {
   timers?: { setInterval(fn: () => void, ms: number): unknown; clearInterval(id: unknown): void };
 }
 
+/** Pages of history loaded at entry to reach the first unread message; past them the divider sits on top. */
+const UNREAD_PAGES_MAX = 4;
 /** Catch-up rounds in one run, reruns included: a gap the server cannot fill must not loop forever. */
 const MAX_CATCH_UP_ROUNDS = 5;
 /** Edit and delete refusals after which what the client shows is out of date (archived, deleted…). */
@@ -51,7 +66,8 @@ export class RoomSession {
   readonly store: Store<ChatState, ChatAction>;
   readonly socket: RoomSocket;
   private readonly connectionStore: Store<ConnectionState, ConnectionState>;
-  private readonly o: Required<Omit<RoomSessionOptions, 'createSocket'>>;
+  readonly reading: RoomReading;
+  private readonly o: Required<Omit<RoomSessionOptions, 'createSocket' | 'memberships' | 'membershipApi' | 'readDebounceMs'>>;
   private readonly offs: (() => void)[] = [];
   private pollTimer: unknown = null;
   /** Bumped when a run of polls ends, so an answer that arrives after it says nothing about now. */
@@ -67,7 +83,7 @@ export class RoomSession {
   private readonly posting = new Set<string>();
   private lastTypingSent = -Infinity;
   private stopped = false;
-  private loadingOlder = false;
+  private olderRequest: Promise<void> | null = null;
 
   constructor(options: RoomSessionOptions) {
     this.o = {
@@ -90,10 +106,28 @@ export class RoomSession {
       (held, next) => (sameConnectionState(held, next) ? held : next),
       connectionState(this.socket.getState(), this.httpHealth),
     );
+    this.reading = new RoomReading({
+      slug: options.slug,
+      memberships: options.memberships ?? createMemberships(),
+      api: options.membershipApi,
+      chat: this.store,
+      status: () => this.status,
+      sendRead: (seq) => this.socket.send({ type: 'read', seq }) === 'sent',
+      onEntry: () => this.loadToEntry(),
+      debounceMs: options.readDebounceMs,
+    });
+  }
+
+  get memberships(): Memberships {
+    return this.reading.memberships;
   }
 
   get state(): ChatState {
     return this.store.getState();
+  }
+
+  get slug(): string {
+    return this.o.slug;
   }
 
   /** What the status indicator shows: the socket, else whether the HTTP API answers. */
@@ -111,12 +145,16 @@ export class RoomSession {
     this.offs.push(
       s.on('hello', (f) => {
         d({ type: 'hello', frame: f });
+        this.reading.hello(f);
         this.resendPending();
       }),
       s.on('ack', (f) => {
         d({ type: 'ack', clientId: f.client_id, message: f.message });
+        this.reading.ownMessage(f.message.seq);
         this.fillGap();
       }),
+      s.on('membership', (f) => this.reading.membership(f.membership)),
+      s.on('alert', (f) => this.reading.alert(f)),
       s.on('message.new', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
       s.on('message.edited', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
       s.on('message.deleted', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
@@ -132,11 +170,13 @@ export class RoomSession {
       s.subscribe(() => this.onSocketState()),
     );
     s.connect();
+    this.reading.start();
   }
 
   stop(): void {
     this.stopped = true;
     for (const off of this.offs.splice(0)) off();
+    this.reading.stop();
     this.stopPolling();
     if (this.state.endedBy === null) this.endHttpConnection();
     this.socket.close();
@@ -148,13 +188,14 @@ export class RoomSession {
     if (this.pollTimer !== null) void this.pollOnce();
   }
 
-  send(body: string): void {
+  /** `mentions`: the people the body's `<@id>` tokens name, shown by name until the ack. */
+  send(body: string, mentions?: UserRef[]): void {
     const trimmed = body.trim();
     if (!trimmed) return;
     const clientId = this.o.newClientId();
     this.store.dispatch({
       type: 'send',
-      pending: { clientId, body, createdAt: new Date(this.o.now()).toISOString(), status: 'pending', error: null },
+      pending: { clientId, body, createdAt: new Date(this.o.now()).toISOString(), status: 'pending', error: null, mentions },
     });
     this.deliver(clientId);
   }
@@ -186,16 +227,40 @@ export class RoomSession {
     this.store.dispatch({ type: 'expireTyping', now: this.o.now() });
   }
 
-  async loadOlder(): Promise<void> {
+  /** One page of older history; a call while one loads shares it. */
+  loadOlder(): Promise<void> {
     const oldest = this.state.messages[0];
-    if (!oldest || !this.state.hasMore || this.loadingOlder) return;
-    this.loadingOlder = true;
-    try {
-      const page = await this.o.api.before(this.o.slug, oldest.id);
-      if (!this.stopped) this.store.dispatch({ type: 'older', messages: page.messages, hasMore: page.has_more });
-    } finally {
-      this.loadingOlder = false;
+    if (this.olderRequest) return this.olderRequest;
+    if (!oldest || !this.state.hasMore) return Promise.resolve();
+    this.olderRequest = (async () => {
+      try {
+        const page = await this.o.api.before(this.o.slug, oldest.id);
+        if (!this.stopped) this.store.dispatch({ type: 'older', messages: page.messages, hasMore: page.has_more });
+      } finally {
+        this.olderRequest = null;
+      }
+    })();
+    return this.olderRequest;
+  }
+
+  /**
+   * Pages of older history until `reached` holds, history ends or `maxPages` were loaded: a
+   * bound, since a room can hold far more than anyone scrolls through. Throws a failed page.
+   */
+  async loadOlderUntil(reached: (state: ChatState) => boolean, maxPages: number): Promise<void> {
+    for (let page = 0; page < maxPages && !this.stopped && this.state.hasMore && !reached(this.state); page++) {
+      await this.loadOlder();
     }
+  }
+
+  /** Brings the first unread message at entry into the window, so the divider can sit above it. */
+  private loadToEntry(): void {
+    const reached = (s: ChatState) => !s.entry || (s.messages[0]?.seq ?? 0) <= s.entry.readSeq + 1;
+    if (reached(this.state) || !this.state.hasMore) return;
+    this.store.dispatch({ type: 'loadingToEntry', loading: true });
+    void this.loadOlderUntil(reached, UNREAD_PAGES_MAX)
+      .catch(() => undefined)
+      .then(() => this.store.dispatch({ type: 'loadingToEntry', loading: false }));
   }
 
   /** Throws the server's refusal (an ApiError) for the caller to show; the state stays as it was. */
@@ -222,6 +287,8 @@ export class RoomSession {
 
   private applyEvent(action: ChatAction): void {
     this.store.dispatch(action);
+    if (action.type === 'message') this.reading.messageSeen(action.message.seq);
+    if (action.type === 'roomUpdated') this.reading.roomSeen(action.room);
     this.fillGap();
   }
 
@@ -256,6 +323,7 @@ export class RoomSession {
       const message = await this.o.api.send(this.o.slug, p.body, clientId);
       if (this.stopped) return;
       this.store.dispatch({ type: 'ack', clientId, message });
+      this.reading.ownMessage(message.seq);
       this.fillGap();
     } catch (err) {
       // Unreachable or briefly unavailable: the message stays pending and the next poll retries it.
@@ -355,6 +423,7 @@ export class RoomSession {
     this.setHttpHealth(answered ? 'ok' : 'down');
     if (!answered) return;
     for (const p of this.state.pending) if (p.status === 'pending') void this.post(p.clientId);
+    this.reading.flush();
   }
 
   /** While polling, every `changes` call carries the connection id: it is the heartbeat too. */
@@ -367,6 +436,7 @@ export class RoomSession {
   private applyChanges(changes: Changes): void {
     const now = this.o.now();
     this.store.dispatch({ type: 'changes', changes });
+    this.reading.changes(changes);
     if (changes.presence) {
       const polling = this.pollTimer !== null;
       this.store.dispatch({

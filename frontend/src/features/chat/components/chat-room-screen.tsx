@@ -1,19 +1,26 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 
 import { AppHeader } from '@/components/app-header';
+import { useMemberships } from '@/hooks/use-memberships';
 import { ApiError } from '@/lib/api-client';
 import { isLive } from '@/lib/connection';
-import { t } from '@/lib/i18n';
-import type { Message, User } from '@/lib/protocol';
+import { t, tCount } from '@/lib/i18n';
+import type { MembershipApi } from '@/lib/membership-api';
+import { notifyLevel, totalMentions } from '@/lib/memberships';
+import type { Memberships } from '@/lib/memberships';
+import type { Member, Message, User } from '@/lib/protocol';
 import { focusTextOnEntry } from '@/utils/device';
 
 import type { MessagesApi } from '../api/messages-api';
 import type { RoomSession } from '../api/room-session';
+import { useFocusMessage } from '../hooks/use-focus-message';
 import { useChatState, useConnectionState, useRoomSession } from '../hooks/use-room-session';
 import type { SocketFactory } from '../hooks/use-room-session';
 import { Composer } from './composer';
+import type { ComposerMentions } from './composer';
 import { MessageList } from './message-list';
 import { OnlinePanel } from './online-panel';
+import { RoomControls } from './room-controls';
 import { TypingIndicator } from './typing-indicator';
 
 import './chat.css';
@@ -23,29 +30,46 @@ interface Props {
   me: User;
   messagesApi: MessagesApi;
   createSocket: SocketFactory;
+  /** The user's unread summary, shared with the room list. */
+  memberships: Memberships;
+  membershipApi: MembershipApi;
   /** The server's limit on a message's length (`GET /api/auth/config/`). */
   messageMaxLength: number;
+  /** The server's limit on people mentioned per message, where it names one. */
+  mentionsMax?: number;
+  /** A message to show (a notification was opened for it). */
+  focusMessage?: { id: number } | null;
   /** Back to the list; `notice` explains why when the server sent us there. */
   onLeave: (notice?: string) => void;
   onSignedOut: (notice: string) => void;
 }
 
-export function ChatRoomScreen({ slug, me, messagesApi, createSocket, messageMaxLength, onLeave, onSignedOut }: Props) {
-  const session = useRoomSession(slug, me, messagesApi, createSocket);
+export function ChatRoomScreen({ slug, me, messagesApi, createSocket, memberships, membershipApi, ...rest }: Props) {
+  const session = useRoomSession(slug, me, messagesApi, createSocket, memberships, membershipApi);
+  const members = membershipApi.members;
+  const searchMembers = useCallback((q: string) => members(slug, q), [members, slug]);
   if (!session) return <div className="screen" />;
-  return <ChatRoom key={slug} session={session} messageMaxLength={messageMaxLength} onLeave={onLeave} onSignedOut={onSignedOut} />;
+  return <ChatRoom key={slug} session={session} searchMembers={searchMembers} {...rest} />;
 }
 
 interface RoomProps {
   session: RoomSession;
   messageMaxLength: number;
+  mentionsMax?: number;
+  /** `@` suggestions: the room's members whose name contains `q`. */
+  searchMembers?: (q: string) => Promise<Member[]>;
+  focusMessage?: { id: number } | null;
   onLeave: (notice?: string) => void;
   onSignedOut: (notice: string) => void;
 }
 
-export function ChatRoom({ session, messageMaxLength, onLeave, onSignedOut }: RoomProps) {
+/** Sends the server refuses for their mentions: the text goes back into the box to be fixed. */
+const MENTION_REFUSALS = new Set(['too_many_mentions', 'room_mention_not_allowed']);
+
+export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers, focusMessage = null, onLeave, onSignedOut }: RoomProps) {
   const state = useChatState(session);
   const connection = useConnectionState(session);
+  const summary = useMemberships(session.memberships);
   const [showOnline, setShowOnline] = useState(false);
   // Presence and typing only move while something answers; otherwise they are the last known.
   const live = isLive(connection.status);
@@ -82,14 +106,35 @@ export function ChatRoom({ session, messageMaxLength, onLeave, onSignedOut }: Ro
   }, [room]);
   const archived = room?.is_archived ?? false;
   const forbidden = endedBy === 4403;
+  const slug = session.slug;
+  // A server that keeps read positions said where the user was: it has mentions and levels too.
+  const tracked = state.entry !== null;
+  const elsewhere = totalMentions(summary, slug);
+  const leaveLabel = elsewhere > 0 ? `${t('chat.leaveLabel')}, ${tCount('chat.mentionsElsewhere', elsewhere)}` : t('chat.leaveLabel');
+
+  const canMentionRoom = room?.allow_room_mention === true || state.you.is_staff;
+  const youId = state.you.id;
+  const mentions = useMemo<ComposerMentions | undefined>(
+    () => (tracked && searchMembers ? { search: searchMembers, canMentionRoom, selfId: youId, max: mentionsMax } : undefined),
+    [tracked, searchMembers, canMentionRoom, youId, mentionsMax],
+  );
+  const refusedSend = state.pending.find((p) => p.status === 'failed' && MENTION_REFUSALS.has(p.error?.code ?? ''));
+  const refused = refusedSend ? { key: refusedSend.clientId, body: refusedSend.body } : null;
+
+  const highlight = useFocusMessage(session, focusMessage, state.ready);
 
   return (
     <div className="screen chat">
       <AppHeader
         leading={
-          <button type="button" className="button button--ghost chat__leave" onClick={() => onLeave()} aria-label={t('chat.leaveLabel')} data-testid="leave-room">
+          <button type="button" className="button button--ghost chat__leave" onClick={() => onLeave()} aria-label={leaveLabel} data-testid="leave-room">
             <span aria-hidden="true">←</span>
             <span className="chat__leave-text">{t('chat.leave')}</span>
+            {elsewhere > 0 ? (
+              <span className="badge badge--mention" aria-hidden="true" data-testid="leave-mentions" data-count={elsewhere}>
+                @ {elsewhere}
+              </span>
+            ) : null}
           </button>
         }
         title={
@@ -100,21 +145,31 @@ export function ChatRoom({ session, messageMaxLength, onLeave, onSignedOut }: Ro
         subtitle={room?.description ? <bdi>{room.description}</bdi> : undefined}
         status={connection.status}
         retryAt={connection.retryAt}
+        offerNotifications
         actions={
-          <button
-            type="button"
-            className={`button button--ghost chat__online-toggle${live ? '' : ' chat__online-toggle--stale'}`}
-            aria-expanded={showOnline}
-            aria-controls="online-panel"
-            aria-label={`${t('chat.onlineToggle')} (${state.onlineCount})`}
-            onClick={() => setShowOnline((v) => !v)}
-            data-testid="online-count"
-            data-count={state.onlineCount}
-            data-stale={live ? 'false' : 'true'}
-          >
-            <span className={`dot${live ? ' dot--ok' : ''}`} aria-hidden="true" />
-            {state.onlineCount}
-          </button>
+          <>
+            {tracked ? (
+              <RoomControls
+                notify={notifyLevel(summary, slug)}
+                onMarkRead={() => void session.reading.markAllRead().catch(() => undefined)}
+                onNotify={(level) => void session.reading.setNotify(level).catch(() => undefined)}
+              />
+            ) : null}
+            <button
+              type="button"
+              className={`button button--ghost chat__online-toggle${live ? '' : ' chat__online-toggle--stale'}`}
+              aria-expanded={showOnline}
+              aria-controls="online-panel"
+              aria-label={`${t('chat.onlineToggle')} (${state.onlineCount})`}
+              onClick={() => setShowOnline((v) => !v)}
+              data-testid="online-count"
+              data-count={state.onlineCount}
+              data-stale={live ? 'false' : 'true'}
+            >
+              <span className={`dot${live ? ' dot--ok' : ''}`} aria-hidden="true" />
+              {state.onlineCount}
+            </button>
+          </>
         }
       />
       <div className="chat__body">
@@ -145,6 +200,9 @@ export function ChatRoom({ session, messageMaxLength, onLeave, onSignedOut }: Ro
               onDiscard={(id) => session.discard(id)}
               waitingForConnection={!live}
               messageMaxLength={messageMaxLength}
+              // Not while the history up to the first unread message loads (chat-state.ts).
+              onSeen={state.loadingToEntry ? undefined : (seq) => session.reading.seen(seq)}
+              highlight={highlight}
             />
           ) : (
             <div className="chat__loading muted">{t('chat.loading')}</div>
@@ -157,7 +215,9 @@ export function ChatRoom({ session, messageMaxLength, onLeave, onSignedOut }: Ro
             // Entering a room puts the keyboard in its message box (not on touch-only devices,
             // where it would cover the messages with the on-screen keyboard).
             autoFocus={focusTextOnEntry()}
-            onSend={(body) => session.send(body)}
+            mentions={mentions}
+            refused={refused}
+            onSend={(body, mentioned) => session.send(body, mentioned)}
             onTyping={() => session.notifyTyping()}
           />
         </main>

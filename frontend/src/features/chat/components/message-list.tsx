@@ -5,6 +5,7 @@ import { locale, t } from '@/lib/i18n';
 import type { Message } from '@/lib/protocol';
 
 import type { ChatState } from '../api/chat-state';
+import { useReadTracking } from '../hooks/use-read-tracking';
 import { buildTimeline } from '../utils/timeline';
 import type { TimelineItem } from '../utils/timeline';
 import { MessageRow } from './message-row';
@@ -22,9 +23,15 @@ interface Props {
   waitingForConnection?: boolean;
   /** The server's message limit, which refusals name. */
   messageMaxLength: number;
+  /** A message was seen (half on screen, page visible): the room is read up to its seq. */
+  onSeen?: (seq: number) => void;
+  /** Scrolled to and marked (a notification was opened for it); a new object each time. */
+  highlight?: { id: number } | null;
 }
 
 const BOTTOM_SLACK_PX = 48;
+/** Room above the "New messages" divider when the list opens at it. */
+const DIVIDER_MARGIN_PX = 8;
 const LOAD_OLDER_PX = 240;
 
 const dayFormat = new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric' });
@@ -38,10 +45,21 @@ export function MessageList({
   onDiscard,
   waitingForConnection = false,
   messageMaxLength,
+  onSeen,
+  highlight = null,
 }: Props) {
   const items = useMemo(() => buildTimeline(state), [state]);
+  const hasMore = state.hasMore;
+  const loadingToEntry = state.loadingToEntry;
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  /** The reader scrolled by hand: where the list stands is theirs from now on. */
+  const readerMoved = useRef(false);
+  /** The row the "New messages" divider stood above when the list was last scrolled to it. */
+  const dividerAt = useRef<string | null>(null);
+  const wasLoadingToEntry = useRef(false);
+  /** The divider sits on top of a window with older history: unread messages lie beyond it. */
+  const dividerOnTop = useRef(false);
   const prev = useRef<{ first?: string; last?: string; height: number; keys: Set<string> }>({ height: 0, keys: new Set() });
   const [unseen, setUnseen] = useState(0);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -66,16 +84,40 @@ export function MessageList({
     setUnseen(0);
   }, []);
 
+  const scrollToDivider = useCallback(() => {
+    const el = scroller.current;
+    const divider = el?.querySelector('[data-testid="unread-divider"]');
+    if (!el || !divider) return;
+    el.scrollTop += divider.getBoundingClientRect().top - el.getBoundingClientRect().top - DIVIDER_MARGIN_PX;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
+  }, []);
+
   // Runs before paint so the reader never sees the list jump.
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
     const before = prev.current;
-    const first = items.find((i) => i.kind !== 'day')?.key;
+    // Dividers do not count: older history put on top changes the first row, not them.
+    const first = items.find((i) => i.kind !== 'day' && i.kind !== 'unread')?.key;
     const last = items.at(-1)?.key;
     const added = items.filter((i) => !before.keys.has(i.key));
+    const divider = items.findIndex((i) => i.kind === 'unread');
+    const dividerAbove = divider < 0 ? null : (items[divider + 1]?.key ?? null);
+    // On top of a window with older history: unread messages lie beyond it, and the divider moves
+    // with every page. Following it there would scroll to the top, which loads the next page…
+    const onTop = hasMore && divider >= 0 && divider === items.findIndex((i) => i.kind !== 'day');
+    dividerOnTop.current = onTop;
+    // The pages loaded at entry are all in; the divider is where it stays (on top, past the bound).
+    const entrySettled = wasLoadingToEntry.current && !loadingToEntry;
+    wasLoadingToEntry.current = loadingToEntry;
+    const dividerMoved = dividerAbove !== dividerAt.current && !onTop;
     if (before.keys.size === 0) {
-      el.scrollTop = el.scrollHeight;
+      // Entering: at the first unread message if there is one, else at the newest.
+      if (dividerAbove) scrollToDivider();
+      else el.scrollTop = el.scrollHeight;
+    } else if (dividerAbove && (dividerMoved || entrySettled) && !readerMoved.current) {
+      // Older pages loaded at entry brought the first unread message: follow the divider to it.
+      scrollToDivider();
     } else if (first !== before.first && last === before.last) {
       // Older history was put on top: keep what the reader was looking at in place.
       el.scrollTop += el.scrollHeight - before.height;
@@ -88,8 +130,21 @@ export function MessageList({
       const fromOthers = added.filter((i) => i.kind === 'message' && !i.own).length;
       if (fromOthers) setUnseen((n) => n + fromOthers);
     }
+    dividerAt.current = dividerAbove;
     prev.current = { first, last, height: el.scrollHeight, keys: new Set(items.map((i) => i.key)) };
-  }, [items]);
+  }, [items, hasMore, loadingToEntry, scrollToDivider]);
+
+  // A message to show (a notification was opened): brought to the upper third of the list.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const row = highlight ? el?.querySelector(`[data-message-id="${highlight.id}"]`) : null;
+    if (!el || !row) return;
+    readerMoved.current = true;
+    el.scrollTop += row.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientHeight / 3;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
+  }, [highlight]);
+
+  useReadTracking(scroller, items, onSeen, () => atBottom.current);
 
   // Announce only live messages from others, never a page of history: when the timeline changes
   // and its newest line is such a message. Worked out while rendering (React's "adjust state when
@@ -112,7 +167,10 @@ export function MessageList({
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
     if (atBottom.current && unseen) setUnseen(0);
-    if (el.scrollTop < LOAD_OLDER_PX) void loadOlder();
+    // Parked at entry on a divider on top (unread past the pages loaded for it): the list stays
+    // there until the reader scrolls on, rather than loading page after page under them.
+    const parked = dividerOnTop.current && !readerMoved.current;
+    if (el.scrollTop < LOAD_OLDER_PX && !parked) void loadOlder();
   };
 
   const you = state.you;
@@ -124,6 +182,12 @@ export function MessageList({
         return (
           <li key={item.key} className="day-divider" role="separator">
             <span>{dayFormat.format(new Date(item.date))}</span>
+          </li>
+        );
+      case 'unread':
+        return (
+          <li key={item.key} className="unread-divider" role="separator" aria-label={t('chat.unreadDivider')} data-testid="unread-divider">
+            <span>{t('chat.unreadDivider')}</span>
           </li>
         );
       case 'notice':
@@ -153,6 +217,8 @@ export function MessageList({
             messageMaxLength={messageMaxLength}
             onEdit={onEdit}
             onDelete={onDelete}
+            youId={you.id}
+            highlighted={highlight?.id === item.message.id}
           />
         );
     }
@@ -160,7 +226,16 @@ export function MessageList({
 
   return (
     <div className="message-list">
-      <div className="message-list__scroller" ref={scroller} onScroll={onScroll} data-testid="message-scroller">
+      <div
+        className="message-list__scroller"
+        ref={scroller}
+        onScroll={onScroll}
+        // Scrolling by hand (not the list following new messages) makes the position the reader's.
+        onWheel={() => (readerMoved.current = true)}
+        onTouchStart={() => (readerMoved.current = true)}
+        onKeyDown={() => (readerMoved.current = true)}
+        data-testid="message-scroller"
+      >
         <div className="message-list__top">
           {state.hasMore ? (
             <button type="button" className="chip" onClick={() => void loadOlder()} disabled={loadingOlder} data-testid="load-older">

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -192,5 +192,91 @@ describe('PendingRow', () => {
     expect(screen.getByTestId('pending-state')).toHaveAttribute('data-state', 'sending');
     expect(screen.getByTestId('pending-state')).toHaveTextContent('Sending…');
     expect(screen.getByTestId('message')).not.toHaveAttribute('data-waiting');
+  });
+});
+
+describe('MessageRow mentions', () => {
+  const junRef = { id: 4, display_name: 'Jun', avatar_url: '', is_staff: false };
+  const show = (overrides: Parameters<typeof message>[2], youId = me.id) =>
+    render(
+      <MessageRow
+        messageMaxLength={LIMIT}
+        message={message(1, 1, overrides)}
+        own={false}
+        continued={false}
+        canEdit={false}
+        canDelete={false}
+        onEdit={noop}
+        onDelete={noop}
+        youId={youId}
+      />,
+    );
+
+  it('shows a mention under the name the server gives, in <bdi>, and an unknown token as text', () => {
+    show({ body: 'hi <@4> and <@9>', mentions: [junRef] });
+    const mention = screen.getByTestId('mention');
+    expect(mention).toHaveClass('mention');
+    expect(mention).toHaveTextContent('@Jun');
+    expect(mention.querySelector('bdi')?.textContent).toBe('Jun');
+    expect(screen.getByTestId('message-body')).toHaveTextContent('hi @Jun and <@9>');
+  });
+
+  it('shows the current name after a rename', () => {
+    show({ body: '<@4> look', mentions: [{ ...junRef, display_name: 'Junho' }] });
+    expect(screen.getByTestId('mention')).toHaveTextContent('@Junho');
+    expect(screen.getByTestId('message-body')).not.toHaveTextContent('<@4>');
+  });
+
+  it('marks a message that mentions you, by name or by @room, and says so to screen readers', () => {
+    show({ body: '<@1> hi', mentions: [me] });
+    const row = screen.getByTestId('message');
+    expect(row).toHaveClass('mentions-me');
+    expect(row).toHaveTextContent('Mentions you');
+    expect(screen.getByTestId('mention')).toHaveClass('mention--me');
+    cleanup();
+
+    show({ body: '@room meeting now', mentions_room: true });
+    expect(screen.getByTestId('message')).toHaveClass('mentions-me');
+    expect(screen.getByTestId('mention-room')).toHaveTextContent('@room');
+    cleanup();
+
+    show({ body: '<@4> only', mentions: [junRef] });
+    expect(screen.getByTestId('message')).not.toHaveClass('mentions-me');
+    cleanup();
+
+    // Your own @room does not mention you; the text is highlighted only when the server found it.
+    show({ body: '@room hi', mentions_room: true, author: me });
+    expect(screen.getByTestId('message')).not.toHaveClass('mentions-me');
+    cleanup();
+    show({ body: 'mail me@room.com', mentions_room: false });
+    expect(screen.queryByTestId('mention-room')).toBeNull();
+  });
+
+  it('keeps links working around mentions', () => {
+    show({ body: '<@4> see https://example.com/x', mentions: [junRef] });
+    expect(screen.getByRole('link', { name: 'https://example.com/x' })).toHaveAttribute('href', 'https://example.com/x');
+    expect(screen.getByTestId('mention')).toHaveTextContent('@Jun');
+  });
+
+  it('edits mentions as names and saves them as tokens again', async () => {
+    const onEdit = vi.fn(async () => undefined);
+    render(
+      <MessageRow
+        messageMaxLength={LIMIT}
+        message={message(4, 1, { body: '<@4> look', author: me, mentions: [junRef] })}
+        own
+        continued={false}
+        canEdit
+        canDelete
+        onEdit={onEdit}
+        onDelete={noop}
+        youId={me.id}
+      />,
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    const box = screen.getByRole('textbox', { name: 'Edit message' });
+    expect(box).toHaveValue('@Jun look');
+    await userEvent.type(box, ' again{Enter}');
+    expect(onEdit).toHaveBeenCalledWith(4, '<@4> look again');
   });
 });

@@ -4,10 +4,12 @@ import type { KeyboardEvent } from 'react';
 import { Avatar } from '@/components/avatar';
 import { UserName } from '@/components/user-name';
 import { t } from '@/lib/i18n';
-import type { Message } from '@/lib/protocol';
+import { namesToTokens, tokensToNames } from '@/lib/mentions';
+import type { Message, UserRef } from '@/lib/protocol';
 import { formatFull, formatTime } from '@/utils/format';
 
 import { describeError } from '../utils/error-text';
+import { mentionsYou } from '../utils/mentions-you';
 import { MessageBody } from './message-body';
 
 interface Props {
@@ -22,9 +24,15 @@ interface Props {
   onEdit: (id: number, body: string) => Promise<void>;
   /** May reject like `onEdit`. */
   onDelete: (message: Message) => Promise<void>;
+  /** Your id: a message that mentions you (or @room, not yours) is marked. */
+  youId?: number;
+  /** Briefly marked: the message a notification was opened for. */
+  highlighted?: boolean;
 }
 
-export function MessageRow({ message, own, continued, canEdit, canDelete, messageMaxLength, onEdit, onDelete }: Props) {
+export function MessageRow(props: Props) {
+  const { message, own, continued, canEdit, canDelete, messageMaxLength, onEdit, onDelete, youId, highlighted = false } = props;
+  const mentioned = mentionsYou(message, youId);
   const [editingNow, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -52,14 +60,22 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, messag
       setConfirming(false);
     }
   };
-  const classes = ['message', own && 'message--own', continued && 'message--continued', message.deleted && 'message--deleted']
+  const classes = [
+    'message',
+    own && 'message--own',
+    continued && 'message--continued',
+    message.deleted && 'message--deleted',
+    mentioned && 'mentions-me',
+    highlighted && 'message--highlighted',
+  ]
     .filter(Boolean)
     .join(' ');
 
   return (
-    <li className={classes} data-testid="message" data-message-id={message.id} data-own={own || undefined}>
+    <li className={classes} data-testid="message" data-message-id={message.id} data-seq={message.seq} data-own={own || undefined}>
       <div className="message__gutter">{continued ? null : <Avatar user={message.author} />}</div>
       <div className="message__main">
+        {mentioned ? <span className="sr-only">{t('chat.mentionsYou')}</span> : null}
         {continued ? null : (
           <div className="message__meta">
             <span className="message__author">
@@ -74,6 +90,7 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, messag
         {editing ? (
           <EditBox
             initial={message.body}
+            mentions={message.mentions ?? []}
             onCancel={() => {
               setEditing(false);
               setError(null);
@@ -85,7 +102,7 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, messag
             {message.deleted ? (
               <span className="message__tombstone">{t('chat.deleted')}</span>
             ) : (
-              <MessageBody text={message.body} />
+              <MessageBody text={message.body} mentions={message.mentions} mentionsRoom={message.mentions_room} youId={youId} />
             )}
             {message.edited_at && !message.deleted ? (
               <span className="message__edited" title={formatFull(message.edited_at)}>
@@ -138,7 +155,17 @@ export function MessageRow({ message, own, continued, canEdit, canDelete, messag
   );
 }
 
-function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (body: string) => Promise<void>; onCancel: () => void }) {
+interface EditBoxProps {
+  /** The body as stored, with `<@id>` tokens. */
+  initial: string;
+  /** Whom its tokens name: edited as `@Name`, saved as tokens again. */
+  mentions: UserRef[];
+  onSave: (body: string) => Promise<void>;
+  onCancel: () => void;
+}
+
+function EditBox({ initial: stored, mentions, onSave, onCancel }: EditBoxProps) {
+  const [initial] = useState(() => tokensToNames(stored, mentions));
   const [body, setBody] = useState(initial);
   const [busy, setBusy] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -156,7 +183,7 @@ function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (body
     if (body === initial) return onCancel();
     setBusy(true);
     try {
-      await onSave(body);
+      await onSave(namesToTokens(body, mentions));
     } finally {
       setBusy(false);
     }

@@ -19,8 +19,11 @@ interface Props {
   onDiscard: (clientId: string) => void;
 }
 
-/** Refusals that the same message can never get past: only discarding makes sense. */
-const FINAL_ERRORS = new Set(['room_archived']);
+/**
+ * Refusals that the same message can never get past: only discarding makes sense (a mention
+ * refusal puts the text back in the message box to be fixed).
+ */
+const FINAL_ERRORS = new Set(['room_archived', 'too_many_mentions', 'room_mention_not_allowed']);
 
 function reason(p: PendingMessage, messageMaxLength: number): string {
   const e = p.error;
@@ -54,7 +57,7 @@ export function PendingRow({ pending, continued, you, waiting, messageMaxLength,
           </div>
         )}
         <div className="message__bubble" data-testid="message-body">
-          <MessageBody text={pending.body} />
+          <MessageBody text={pending.body} mentions={pending.mentions} youId={you.id} />
         </div>
         {failed ? null : (
           <span className={`message__state message__state--${delivery}`} data-testid="pending-state" data-state={delivery}>

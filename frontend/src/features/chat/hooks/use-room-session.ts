@@ -1,6 +1,8 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 
 import type { ConnectionState } from '@/lib/connection';
+import type { MembershipApi } from '@/lib/membership-api';
+import type { Memberships } from '@/lib/memberships';
 import type { User } from '@/lib/protocol';
 import type { RoomSocket } from '@/lib/socket';
 
@@ -14,11 +16,25 @@ export type SocketFactory = (slug: string, resumeSince: () => number | null) => 
  * Owns the session of the open room. It is created inside the effect, not during render, because
  * a closed socket cannot be reopened and React may run effects twice in development.
  */
-export function useRoomSession(slug: string, me: User, api: MessagesApi, createSocket: SocketFactory): RoomSession | null {
+export function useRoomSession(
+  slug: string,
+  me: User,
+  api: MessagesApi,
+  createSocket: SocketFactory,
+  memberships?: Memberships,
+  membershipApi?: MembershipApi,
+): RoomSession | null {
   const [session, setSession] = useState<RoomSession | null>(null);
 
   useEffect(() => {
-    const s = new RoomSession({ slug, me, api, createSocket: (resumeSince) => createSocket(slug, resumeSince) });
+    const s = new RoomSession({
+      slug,
+      me,
+      api,
+      memberships,
+      membershipApi,
+      createSocket: (resumeSince) => createSocket(slug, resumeSince),
+    });
     s.start();
     // Published from the effect that owns it (and stops it): the session cannot be made during
     // render, since its socket cannot be reopened once a development double-run has closed it.
@@ -39,7 +55,7 @@ export function useRoomSession(slug: string, me: User, api: MessagesApi, createS
     };
     // `me` is keyed by id: a new object for the same user must not reopen the room.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [slug, me.id, api, createSocket]);
+  }, [slug, me.id, api, createSocket, memberships, membershipApi]);
 
   return session;
 }

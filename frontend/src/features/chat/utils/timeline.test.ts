@@ -33,3 +33,34 @@ describe('buildTimeline', () => {
     expect(rows.map((r) => (r.kind === 'message' ? r.continued : null))).toEqual([false, true]);
   });
 });
+
+describe('the "New messages" divider', () => {
+  const mine = { id: me.id, display_name: me.display_name, avatar_url: '' };
+  const entered = (messages: ReturnType<typeof message>[], readSeq: number, lastSeq: number, hasMore = false) => {
+    let s = initialChatState(me);
+    s = chatReducer(s, { type: 'changes', changes: changes({ messages, has_more: hasMore }) });
+    return chatReducer(s, { type: 'entry', entry: { readSeq, lastSeq } });
+  };
+  const kinds = (s: ReturnType<typeof initialChatState>) =>
+    buildTimeline(s)
+      .filter((i) => i.kind !== 'day')
+      .map((i) => (i.kind === 'message' ? i.message.seq : i.kind));
+
+  it('goes before the first message from someone else unread at entry, and stays there', () => {
+    let s = entered([message(1, 1), message(2, 2, { author: mine }), message(3, 3), message(4, 4)], 1, 4);
+    expect(kinds(s)).toEqual([1, 2, 'unread', 3, 4]);
+    s = chatReducer(s, { type: 'message', event: 5, message: message(5, 5) });
+    expect(kinds(s)).toEqual([1, 2, 'unread', 3, 4, 5]);
+  });
+
+  it('is not there when nothing was unread, nor for messages that came later', () => {
+    let s = entered([message(1, 1), message(2, 2)], 2, 2);
+    s = chatReducer(s, { type: 'message', event: 3, message: message(3, 3) });
+    expect(kinds(s)).toEqual([1, 2, 3]);
+  });
+
+  it('sits on top when the first unread message is older than the window', () => {
+    const s = entered([message(10, 10), message(11, 11)], 3, 11, true);
+    expect(kinds(s)).toEqual(['unread', 10, 11]);
+  });
+});

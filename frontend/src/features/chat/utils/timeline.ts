@@ -6,6 +6,8 @@ export type TimelineItem =
   | { kind: 'day'; key: string; date: string }
   | { kind: 'message'; key: string; message: Message; own: boolean; continued: boolean }
   | { kind: 'notice'; key: string; notice: Notice }
+  /** "New messages": before the first message that was unread when the user entered. */
+  | { kind: 'unread'; key: string }
   | { kind: 'pending'; key: string; pending: PendingMessage; continued: boolean };
 
 const GROUP_MS = 5 * 60_000;
@@ -16,6 +18,22 @@ const GROUP_MS = 5 * 60_000;
  */
 export function messageKey(m: Message, youId: number): string {
   return m.client_id && m.author.id === youId ? `c:${m.client_id}` : `m:${m.id}`;
+}
+
+/**
+ * The id of the message the "New messages" divider goes before: the first one from someone else
+ * among those unread at entry, or the oldest held when unread ones lie beyond the window (its
+ * older history was not loaded that far). Null: nothing was unread.
+ */
+export function unreadDividerBefore(state: ChatState): number | null {
+  const entry = state.entry;
+  const first = state.messages[0];
+  if (!entry || !first || entry.readSeq >= entry.lastSeq) return null;
+  if (state.hasMore && first.seq > entry.readSeq + 1) return first.id;
+  const unread = state.messages.find(
+    (m) => m.seq > entry.readSeq && m.seq <= entry.lastSeq && m.author.id !== state.you.id && !m.deleted,
+  );
+  return unread?.id ?? null;
 }
 
 function dayOf(iso: string): string {
@@ -29,6 +47,7 @@ export function buildTimeline(state: ChatState): TimelineItem[] {
   let n = 0;
   let prev: Message | null = null;
   let lastDay: string | null = null;
+  const dividerBefore = unreadDividerBefore(state);
 
   const pushDay = (iso: string) => {
     const day = dayOf(iso);
@@ -56,7 +75,15 @@ export function buildTimeline(state: ChatState): TimelineItem[] {
       prev.author.id === message.author.id &&
       new Date(message.created_at).getTime() - new Date(prev.created_at).getTime() < GROUP_MS;
     pushDay(message.created_at);
-    items.push({ kind: 'message', key: messageKey(message, youId), message, own: message.author.id === youId, continued });
+    const divided = message.id === dividerBefore;
+    if (divided) items.push({ kind: 'unread', key: 'unread' });
+    items.push({
+      kind: 'message',
+      key: messageKey(message, youId),
+      message,
+      own: message.author.id === youId,
+      continued: continued && !divided,
+    });
     prev = message;
   }
   flushNotices(Number.POSITIVE_INFINITY);

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { ApiError } from '@/lib/api-client';
+import { createMemberships, roomCounts } from '@/lib/memberships';
 import type { Room } from '@/lib/protocol';
 import { LobbySocket } from '@/lib/socket';
-import { FakeServer, room } from '@/test/fake-websocket';
+import { FakeServer, message, room } from '@/test/fake-websocket';
 
 import { LobbySession, mergeRooms } from './lobby-session';
 
@@ -13,7 +14,7 @@ const old = room({ slug: 'old', name: 'Old', is_archived: true });
 
 function setup(list: () => Promise<Room[]> = async () => [general, tech], hidden = () => false) {
   const server = new FakeServer();
-  const api = { list: vi.fn(list) };
+  const api = { list: vi.fn(async () => ({ rooms: await list(), memberships: [] })) };
   const onUnauthorized = vi.fn();
   const session = new LobbySession({
     socket: new LobbySocket({ url: 'ws://chat.test/ws/lobby/', WebSocketImpl: server.Impl, random: () => 1 }),
@@ -187,5 +188,35 @@ describe('LobbySession', () => {
     await vi.advanceTimersByTimeAsync(30_000);
     expect(api.list).toHaveBeenCalledTimes(calls);
     expect(server.sockets).toHaveLength(1);
+  });
+
+  it('keeps the unread summary from the lobby frame, rows, membership and alert frames, and the poll', async () => {
+    const server = new FakeServer();
+    const memberships = createMemberships();
+    const mine = { room: 'general', read_seq: 5, notify: 'mentions' as const, unread_count: 1, mention_count: 0, mention_seqs: [] };
+    const api = { list: vi.fn(async () => ({ rooms: [room({ slug: 'general', last_seq: 9 })], memberships: [{ ...mine, unread_count: 4 }] })) };
+    const session = new LobbySession({
+      socket: new LobbySocket({ url: 'ws://chat.test/ws/lobby/', WebSocketImpl: server.Impl, random: () => 1 }),
+      api,
+      onUnauthorized: vi.fn(),
+      memberships,
+      isHidden: () => false,
+    });
+    session.start();
+    server.open();
+    server.emit({ type: 'lobby', rooms: [room({ slug: 'general', last_seq: 6 })], memberships: [mine] });
+    expect(roomCounts(memberships.getState(), 'general')).toEqual({ unread: 1, mentions: 0 });
+    server.emit({ type: 'rooms.updated', rooms: [room({ slug: 'general', last_seq: 7 })] });
+    server.emit({ type: 'alert', reason: 'mention', room: { slug: 'general', name: 'General' }, message: message(30, 8) });
+    expect(roomCounts(memberships.getState(), 'general')).toEqual({ unread: 3, mentions: 1 });
+    server.emit({ type: 'membership', membership: { ...mine, read_seq: 8, unread_count: 0 } });
+    expect(roomCounts(memberships.getState(), 'general')).toEqual({ unread: 0, mentions: 0 });
+    // Polling while the socket cannot connect brings the summary too.
+    server.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    server.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.list).toHaveBeenCalled();
+    expect(roomCounts(memberships.getState(), 'general')).toEqual({ unread: 1, mentions: 0 });
   });
 });

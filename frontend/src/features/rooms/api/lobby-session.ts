@@ -1,7 +1,9 @@
 import { ApiError } from '@/lib/api-client';
 import { connectionState, sameConnectionState } from '@/lib/connection';
 import type { ConnectionState, HttpHealth } from '@/lib/connection';
-import type { Room } from '@/lib/protocol';
+import { createMemberships } from '@/lib/memberships';
+import type { Memberships } from '@/lib/memberships';
+import type { Membership, Room } from '@/lib/protocol';
 import type { LobbySocket } from '@/lib/socket';
 import { createStore } from '@/lib/store';
 import type { ReadonlyStore, Store } from '@/lib/store';
@@ -14,6 +16,10 @@ import type { RoomsApi } from './rooms-api';
  * with no list yet, or two in a row failed) does the list come from polling GET /api/rooms/
  * (every 3 s, paused while the tab is hidden); the poll's outcome is what the indicator says
  * then, as in a room (lib/connection.ts).
+ *
+ * The user's unread summary comes along (lib/memberships.ts): the memberships in the `lobby`
+ * frame and the poll's answer, each row's `last_seq`, and the `membership` and `alert` frames
+ * the lobby socket gets for every room.
  */
 
 export interface LobbyState {
@@ -25,6 +31,8 @@ export interface LobbySessionOptions {
   socket: LobbySocket;
   api: RoomsApi;
   onUnauthorized: () => void;
+  /** The user's unread summary to keep up to date; a private one when not given. */
+  memberships?: Memberships;
   pollMs?: number;
   isHidden?: () => boolean;
   timers?: { setInterval(fn: () => void, ms: number): unknown; clearInterval(id: unknown): void };
@@ -56,6 +64,7 @@ export class LobbySession {
   constructor(options: LobbySessionOptions) {
     this.o = {
       pollMs: 3000,
+      memberships: createMemberships(),
       isHidden: () => document.visibilityState === 'hidden',
       timers: {
         setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
@@ -80,11 +89,21 @@ export class LobbySession {
     return this.store;
   }
 
+  get memberships(): Memberships {
+    return this.o.memberships;
+  }
+
   start(): void {
     const s = this.o.socket;
+    const m = this.o.memberships;
     this.offs.push(
-      s.on('lobby', (f) => this.store.dispatch({ rooms: f.rooms })),
-      s.on('rooms.updated', (f) => this.store.dispatch({ rooms: mergeRooms(this.state.rooms ?? [], f.rooms) })),
+      s.on('lobby', (f) => this.takeList(f.rooms, f.memberships)),
+      s.on('rooms.updated', (f) => {
+        m.dispatch({ type: 'lastSeq', rooms: f.rooms });
+        this.store.dispatch({ rooms: mergeRooms(this.state.rooms ?? [], f.rooms) });
+      }),
+      s.on('membership', (f) => m.dispatch({ type: 'memberships', memberships: [f.membership] })),
+      s.on('alert', (f) => m.alert(f)),
       s.subscribe(() => this.onSocketState()),
     );
     s.connect();
@@ -101,6 +120,14 @@ export class LobbySession {
   retryNow(): void {
     this.o.socket.reconnectNow();
     if (this.pollTimer !== null) void this.pollOnce();
+  }
+
+  /** The whole list (a `lobby` frame, a poll): rows, their seqs, and the memberships it carries. */
+  private takeList(rooms: Room[], memberships?: Membership[]): void {
+    const m = this.o.memberships;
+    m.dispatch({ type: 'lastSeq', rooms });
+    if (memberships) m.dispatch({ type: 'memberships', memberships });
+    this.store.dispatch({ rooms });
   }
 
   private onSocketState(): void {
@@ -149,9 +176,9 @@ export class LobbySession {
     const run = this.pollRun;
     let health: HttpHealth = 'down';
     try {
-      const rooms = await this.o.api.list();
+      const list = await this.o.api.list();
       // The socket came back meanwhile: its frames are newer than this answer.
-      if (run === this.pollRun && !this.stopped) this.store.dispatch({ rooms });
+      if (run === this.pollRun && !this.stopped) this.takeList(list.rooms, list.memberships);
       health = 'ok';
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {

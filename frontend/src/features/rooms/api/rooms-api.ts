@@ -1,9 +1,11 @@
 import type { ApiClient } from '@/lib/api-client';
-import type { Room } from '@/lib/protocol';
+import { parseRoomList } from '@/lib/protocol';
+import type { RoomList } from '@/lib/protocol';
 
 export function createRoomsApi(api: ApiClient) {
   return {
-    list: async (): Promise<Room[]> => (await api.get<{ rooms: Room[] }>('/api/rooms/')).rooms,
+    /** The rooms in display order, and the user's memberships (the unread summary). */
+    list: async (): Promise<RoomList> => parseRoomList(await api.get<unknown>('/api/rooms/')),
   };
 }
 

@@ -1,29 +1,35 @@
 import { act, cleanup, render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ApiError } from '@/lib/api-client';
-import type { User } from '@/lib/protocol';
+import type { Membership, Room, User } from '@/lib/protocol';
 import { LobbySocket } from '@/lib/socket';
 import { FakeServer, me, room } from '@/test/fake-websocket';
 
-import type { RoomsApi } from '../api/rooms-api';
 import { RoomListScreen } from './room-list-screen';
 
-function mount(list: RoomsApi['list'] = async () => [], user: User = me) {
+function mount(list: () => Promise<Room[]> = async () => [], user: User = me) {
   const server = new FakeServer();
   const createLobbySocket = () => new LobbySocket({ url: 'ws://x/ws/lobby/', WebSocketImpl: server.Impl, random: () => 0 });
   const onUnauthorized = vi.fn();
+  const update = vi.fn(async (slug: string, patch: { read_seq?: number }) => membership({ room: slug, read_seq: patch.read_seq ?? 0 }));
   render(
     <RoomListScreen
       user={user}
-      roomsApi={{ list }}
+      roomsApi={{ list: async () => ({ rooms: await list(), memberships: [] }) }}
+      membershipApi={{ update }}
       createLobbySocket={createLobbySocket}
       onOpen={vi.fn()}
       onSignOut={vi.fn()}
       onUnauthorized={onUnauthorized}
     />,
   );
-  return { server, onUnauthorized };
+  return { server, onUnauthorized, update };
+}
+
+function membership(overrides: Partial<Membership> = {}): Membership {
+  return { room: 'general', read_seq: 10, notify: 'mentions', unread_count: 0, mention_count: 0, mention_seqs: [], ...overrides };
 }
 
 afterEach(() => {
@@ -113,5 +119,64 @@ describe('RoomListScreen', () => {
     const name = screen.getByText('\u202Elareneg');
     expect(name.tagName).toBe('BDI');
     expect(name.closest('[data-testid="room-card-general"]')).not.toBeNull();
+  });
+
+  it('shows unread and mention badges for entered rooms only, and follows them live', () => {
+    const { server } = mount();
+    act(() => {
+      server.open();
+      server.emit({
+        type: 'lobby',
+        rooms: [room({ slug: 'general', name: 'General', last_seq: 13 }), room({ slug: 'tech', name: 'Tech', last_seq: 40 })],
+        memberships: [membership({ read_seq: 10, unread_count: 3, mention_count: 1, mention_seqs: [12] })],
+      });
+    });
+    expect(screen.getByRole('group', { name: '3 unread, 1 mention' })).toBeInTheDocument();
+    expect(screen.getByTestId('room-unread-general')).toHaveTextContent('3');
+    expect(screen.getByTestId('room-mentions-general')).toHaveTextContent('@ 1');
+    expect(screen.queryByTestId('room-badges-tech')).toBeNull();
+    // The link says it too.
+    expect(screen.getByRole('link', { name: /General 3 unread, 1 mention/ })).toBeInTheDocument();
+
+    act(() => server.emit({ type: 'rooms.updated', rooms: [room({ slug: 'general', name: 'General', last_seq: 15 })] }));
+    expect(screen.getByTestId('room-badges-general')).toHaveAccessibleName('5 unread, 1 mention');
+    act(() =>
+      server.emit({
+        type: 'alert',
+        reason: 'mention',
+        room: { slug: 'general', name: 'General' },
+        message: { id: 99, seq: 16, event: 16, room: 'general', author: { id: 2, display_name: 'Jun', avatar_url: '' }, body: '<@1>', client_id: null, created_at: '2026-11-23T10:00:00Z', edited_at: null, deleted: false, mentions: [me], mentions_room: false },
+      }),
+    );
+    expect(screen.getByTestId('room-badges-general')).toHaveAccessibleName('6 unread, 2 mentions');
+    act(() => server.emit({ type: 'membership', membership: membership({ read_seq: 14, unread_count: 2, mention_count: 1, mention_seqs: [16] }) }));
+    expect(screen.getByTestId('room-badges-general')).toHaveAccessibleName('2 unread, 1 mention');
+    act(() => server.emit({ type: 'membership', membership: membership({ read_seq: 16, unread_count: 0 }) }));
+    expect(screen.queryByTestId('room-badges-general')).toBeNull();
+  });
+
+  it('says only the unread count when nothing mentions you', () => {
+    const { server } = mount();
+    act(() => {
+      server.open();
+      server.emit({ type: 'lobby', rooms: [room({ slug: 'general', last_seq: 11 })], memberships: [membership({ unread_count: 1 })] });
+    });
+    expect(screen.getByTestId('room-badges-general')).toHaveAccessibleName('1 unread');
+    expect(screen.queryByTestId('room-mentions-general')).toBeNull();
+  });
+
+  it('marks a room read from the keyboard with PATCH read_seq = the last seq known', async () => {
+    const { server, update } = mount();
+    act(() => {
+      server.open();
+      server.emit({ type: 'lobby', rooms: [room({ slug: 'general', name: 'General', last_seq: 13 })], memberships: [membership({ unread_count: 3 })] });
+    });
+    const button = screen.getByRole('button', { name: 'Mark General as read' });
+    button.focus();
+    await userEvent.keyboard('{Enter}');
+    expect(update).toHaveBeenCalledWith('general', { read_seq: 13 });
+    expect(screen.queryByTestId('room-badges-general')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Mark General as read' })).toBeNull();
+    expect(screen.getByTestId('room-card-general')).toHaveFocus();
   });
 });

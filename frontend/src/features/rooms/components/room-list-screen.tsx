@@ -1,12 +1,19 @@
+import { useCallback, useState } from 'react';
+
 import { AppHeader } from '@/components/app-header';
 import { UserName } from '@/components/user-name';
+import { useMemberships } from '@/hooks/use-memberships';
 import { t } from '@/lib/i18n';
-import type { Room, User } from '@/lib/protocol';
+import { markRoomRead } from '@/lib/membership-api';
+import type { MembershipApi } from '@/lib/membership-api';
+import { createMemberships, roomCounts } from '@/lib/memberships';
+import type { Memberships } from '@/lib/memberships';
+import type { User } from '@/lib/protocol';
 import type { LobbySocket } from '@/lib/socket';
-import { formatAgo, formatFull } from '@/utils/format';
 
 import type { RoomsApi } from '../api/rooms-api';
 import { useRoomList } from '../hooks/use-room-list';
+import { RoomCard } from './room-card';
 
 import './room-list.css';
 
@@ -17,11 +24,27 @@ interface Props {
   onOpen: (slug: string) => void;
   onSignOut: () => void;
   onUnauthorized: () => void;
+  /** For "Mark as read". */
+  membershipApi: Pick<MembershipApi, 'update'>;
+  /** The user's unread summary, shared with the rooms; a private one when not given. */
+  memberships?: Memberships;
   notice?: string | null;
 }
 
-export function RoomListScreen({ user, roomsApi, createLobbySocket, onOpen, onSignOut, onUnauthorized, notice }: Props) {
-  const { rooms, connection, failed } = useRoomList(roomsApi, createLobbySocket, onUnauthorized);
+export function RoomListScreen(props: Props) {
+  const { user, roomsApi, createLobbySocket, onOpen, onSignOut, onUnauthorized, membershipApi, notice } = props;
+  const [ownMemberships] = useState(createMemberships);
+  const memberships = props.memberships ?? ownMemberships;
+  const { rooms, connection, failed } = useRoomList(roomsApi, createLobbySocket, onUnauthorized, memberships);
+  const unread = useMemberships(memberships);
+  const markRead = useCallback(
+    (slug: string) => {
+      const lastSeq = memberships.getState().lastSeq[slug];
+      // Refused or unanswered: the counts stay as the server's next word says.
+      if (lastSeq !== undefined) markRoomRead(memberships, membershipApi, slug, lastSeq).catch(() => undefined);
+    },
+    [memberships, membershipApi],
+  );
 
   return (
     <div className="screen">
@@ -29,6 +52,7 @@ export function RoomListScreen({ user, roomsApi, createLobbySocket, onOpen, onSi
         title={t('rooms.title')}
         // Signing in (or leaving a room) lands here: start keyboard and screen-reader users at the top.
         focusTitle
+        offerNotifications
         status={connection.status}
         retryAt={connection.retryAt}
         actions={
@@ -61,51 +85,11 @@ export function RoomListScreen({ user, roomsApi, createLobbySocket, onOpen, onSi
         ) : (
           <ul className="room-list__grid" data-testid="room-list">
             {rooms.map((room) => (
-              <RoomCard key={room.slug} room={room} onOpen={onOpen} />
+              <RoomCard key={room.slug} room={room} counts={roomCounts(unread, room.slug)} onOpen={onOpen} onMarkRead={markRead} />
             ))}
           </ul>
         )}
       </main>
     </div>
-  );
-}
-
-function RoomCard({ room, onOpen }: { room: Room; onOpen: (slug: string) => void }) {
-  const online = room.online_count ?? 0;
-  return (
-    <li>
-      <a
-        className={`room-card${room.is_archived ? ' room-card--archived' : ''}`}
-        href={`#/rooms/${encodeURIComponent(room.slug)}`}
-        data-testid={`room-card-${room.slug}`}
-        onClick={(e) => {
-          e.preventDefault();
-          onOpen(room.slug);
-        }}
-      >
-        <span className="room-card__top">
-          <bdi className="room-card__name">{room.name}</bdi>
-          {room.is_archived ? <span className="tag">{t('rooms.archived')}</span> : null}
-        </span>
-        {room.description ? (
-          <span className="room-card__desc" dir="auto">
-            {room.description}
-          </span>
-        ) : null}
-        <span className="room-card__meta">
-          <span
-            className={`room-card__online${online > 0 ? ' room-card__online--live' : ''}`}
-            data-testid={`room-online-${room.slug}`}
-            data-count={online}
-          >
-            <span className="dot" aria-hidden="true" />
-            {t('rooms.online', { count: online })}
-          </span>
-          <span className="room-card__activity" title={room.last_message_at ? formatFull(room.last_message_at) : undefined}>
-            {room.last_message_at ? t('rooms.lastActivity', { when: formatAgo(room.last_message_at) }) : t('rooms.noActivity')}
-          </span>
-        </span>
-      </a>
-    </li>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 
 import type { ConnectionState } from '@/lib/connection';
+import type { Memberships } from '@/lib/memberships';
 import type { Room } from '@/lib/protocol';
 import type { LobbySocket } from '@/lib/socket';
 
@@ -16,13 +17,15 @@ export interface RoomListState {
 
 /**
  * The room list, live from the lobby socket (polling GET /api/rooms/ only while that cannot
- * connect). The session is created inside the effect: a closed socket cannot be reopened and
- * React may run effects twice in development.
+ * connect), keeping the user's unread summary in `memberships` up to date. The session is
+ * created inside the effect: a closed socket cannot be reopened and React may run effects twice
+ * in development.
  */
 export function useRoomList(
   roomsApi: RoomsApi,
   createLobbySocket: () => LobbySocket,
   onUnauthorized: () => void,
+  memberships: Memberships,
   pollMs = 3000,
 ): RoomListState {
   const [state, setState] = useState<RoomListState>({
@@ -32,7 +35,7 @@ export function useRoomList(
   });
 
   useEffect(() => {
-    const session = new LobbySession({ socket: createLobbySocket(), api: roomsApi, onUnauthorized, pollMs });
+    const session = new LobbySession({ socket: createLobbySocket(), api: roomsApi, onUnauthorized, memberships, pollMs });
     const publish = () => {
       const { rooms, connection } = session.state;
       setState({ rooms, connection, failed: connection.status === 'offline' });
@@ -52,7 +55,7 @@ export function useRoomList(
       offState();
       session.stop();
     };
-  }, [roomsApi, createLobbySocket, onUnauthorized, pollMs]);
+  }, [roomsApi, createLobbySocket, onUnauthorized, memberships, pollMs]);
 
   return state;
 }
