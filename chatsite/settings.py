@@ -188,6 +188,7 @@ class RoomsSettings(TypedDict):
     MENTION_SEQS_MAX: int
     READ_RATE_PER_SECOND: int
     MEMBER_SUGGESTIONS_MAX: int
+    REACTIONS_MAX_EMOJI: int
 
 
 ROOMS: RoomsSettings = {
@@ -237,6 +238,8 @@ ROOMS: RoomsSettings = {
     "READ_RATE_PER_SECOND": env_int("READ_RATE_PER_SECOND", 10, minimum=1),
     # People offered for one @ autocompletion.
     "MEMBER_SUGGESTIONS_MAX": 20,
+    # Different emoji one message may carry (docs/protocol.md, "Replies and reactions").
+    "REACTIONS_MAX_EMOJI": env_int("REACTIONS_MAX_EMOJI", 20, minimum=1),
 }
 
 # --- Identity ---------------------------------------------------------------------------

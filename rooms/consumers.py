@@ -13,7 +13,7 @@ from django.db import DatabaseError
 from rooms import lobby, membership, metrics, presence_feed, realtime, room_lookup, rules, selectors, services
 from rooms.errors import ChatError, unavailable
 from rooms.fanout import fanout_for
-from rooms.models import Room
+from rooms.models import Room, User
 from rooms.socket_base import (  # noqa: F401 (the close codes are this module's public names)
     CLOSE_FORBIDDEN,
     CLOSE_FRAME_TOO_BIG,
@@ -116,7 +116,11 @@ class RoomConsumer(RoomsSocket):
             result = await self.store_message(
                 # The room read at connect: the send itself refuses a room archived since.
                 services.SendRequest(
-                    room=self.room, author=self.user, body=frame.get("body"), client_id=frame.get("client_id")
+                    room=self.room,
+                    author=self.user,
+                    body=frame.get("body"),
+                    client_id=frame.get("client_id"),
+                    reply_to=frame.get("reply_to"),
                 )
             )
         except DatabaseError:
@@ -159,11 +163,37 @@ class RoomConsumer(RoomsSocket):
             raise unavailable() from None
         realtime.publish_from_loop(change.events)
 
-    commands = {"send": send_message, "typing": typing, "ping": ping, "read": read}
+    async def react(self, frame: dict[str, Any]) -> None:
+        message_id = frame.get("message_id")
+        if isinstance(message_id, bool) or not isinstance(message_id, int) or message_id <= 0:
+            raise ChatError("invalid_field", "`message_id` must be the id of a message in this room.")
+        try:
+            # Like an edit: a change to one message, on the read threads (it locks the room's
+            # row for its event number only as long as its own short transaction).
+            change = await db_read(_react)(
+                room_id=self.room_id,
+                user=self.user,
+                message_id=message_id,
+                emoji=frame.get("emoji"),
+                on=frame.get("on"),
+            )
+        except DatabaseError:
+            logger.exception("storing a reaction failed")
+            raise unavailable() from None
+        realtime.publish_from_loop(change.events)
+
+    commands = {"send": send_message, "typing": typing, "ping": ping, "read": read, "react": react}
 
     async def _leave_groups(self) -> None:
         for group in self.groups_joined:
             await self.fanout.leave(group, self)
+
+
+def _react(*, room_id: int, user: User, message_id: int, emoji: object, on: object) -> services.MessageChange:
+    message = selectors.message_get(room_id=room_id, message_id=message_id)
+    if message is None:
+        raise ChatError("not_found", "No such message in this room.", status=404)
+    return services.message_react(message=message, actor=user, emoji=emoji, on=on)
 
 
 class LobbyConsumer(RoomsSocket):

@@ -17,6 +17,7 @@ from rooms.serializers import MessageData, room_data
 MESSAGE_NEW = "message.new"
 MESSAGE_EDITED = "message.edited"
 MESSAGE_DELETED = "message.deleted"
+MESSAGE_REACTED = "message.reacted"
 ROOM_UPDATED = "room.updated"
 # Frames to one user's sockets, wherever they are (rooms/membership.py).
 USER_MEMBERSHIP = "membership"

@@ -15,6 +15,7 @@ as building a message's frame.
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast, overload
 
@@ -23,8 +24,8 @@ from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from rooms.models import Membership, Mention, Message, Room, User, shown_name
-from rooms.serializers import AuthorData, MessageData, RoomData, iso_datetime
+from rooms.models import Membership, Mention, Message, Reaction, Room, User, shown_name
+from rooms.serializers import AuthorData, MessageData, ReactionData, ReplyData, RoomData, excerpt, iso_datetime
 
 # What is read of a message and of its author, in this order, wherever messages are read.
 MESSAGE_COLUMNS = (
@@ -38,6 +39,8 @@ MESSAGE_COLUMNS = (
     "deleted",
     "mentions",
     "mentions_room",
+    "reply_to",
+    "reaction_count",
 )
 AUTHOR_COLUMNS = ("id", "display_name", "first_name", "last_name", "username", "avatar_url", "is_staff")
 # What is read of a room: the Room shape of docs/protocol.md, less online_count.
@@ -63,6 +66,8 @@ _INSERT_COLUMNS = (
     "deleted",
     "mentions",
     "mentions_room",
+    "reply_to_id",
+    "reaction_count",
 )
 
 # Sends a write thread takes as one statement at most (its text is cached per size).
@@ -82,6 +87,8 @@ class Send(Protocol):
     def mention_ids(self) -> tuple[int, ...]: ...
     @property
     def mentions_room(self) -> bool: ...
+    @property
+    def reply_to_id(self) -> int | None: ...
 
 
 def _q(name: str) -> str:
@@ -128,23 +135,32 @@ def author_row_data(row: Sequence[Any]) -> AuthorData:
 
 
 _AUTHOR_AT = len(MESSAGE_COLUMNS)
+_MENTIONS_AT = MESSAGE_COLUMNS.index("mentions")
 _NO_MENTIONS = "[]"
 
 
 def _mention_ids(row: Sequence[Any]) -> list[int]:
     """The ids a message row's mentions column holds (JSON text on both databases: Django reads
     jsonb as text), none for a deleted message."""
-    text, deleted = row[_AUTHOR_AT - 2], row[7]
+    text, deleted = row[_MENTIONS_AT], row[7]
     if deleted or not text or text == _NO_MENTIONS:
         return []
     ids: list[int] = orjson.loads(text)
     return ids
 
 
-def message_row_data(row: Sequence[Any], *, room_slug: str, mentioned: Mapping[int, AuthorData]) -> MessageData:
-    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order;
-    `mentioned`: the authors of its mentions by id (messages_data reads them for a page)."""
-    pk, seq, event, body, client_id, created_at, edited_at, deleted, _, mentions_room = row[:_AUTHOR_AT]
+@dataclass(frozen=True)
+class _PageExtras:
+    """What a page of message rows names beyond itself, read once for the page (messages_data)."""
+
+    mentioned: Mapping[int, AuthorData]
+    originals: Mapping[int, ReplyData]
+    reactions: Mapping[int, list[ReactionData]]
+
+
+def message_row_data(row: Sequence[Any], *, room_slug: str, extras: _PageExtras) -> MessageData:
+    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order."""
+    pk, seq, event, body, client_id, created_at, edited_at, deleted, _, mentions_room, reply_to, _ = row[:_AUTHOR_AT]
     return {
         "id": pk,
         "seq": seq,
@@ -156,17 +172,30 @@ def message_row_data(row: Sequence[Any], *, room_slug: str, mentioned: Mapping[i
         "created_at": _iso(created_at),
         "edited_at": _iso(edited_at),
         "deleted": bool(deleted),
-        "mentions": [mentioned[uid] for uid in _mention_ids(row) if uid in mentioned],
+        "mentions": [extras.mentioned[uid] for uid in _mention_ids(row) if uid in extras.mentioned],
         "mentions_room": bool(mentions_room) and not deleted,
+        "reply_to": extras.originals.get(reply_to) if reply_to is not None else None,
+        "reactions": [] if deleted else extras.reactions.get(pk, []),
     }
 
 
+_REPLY_TO_AT = MESSAGE_COLUMNS.index("reply_to")
+_REACTION_COUNT_AT = MESSAGE_COLUMNS.index("reaction_count")
+
+
 def messages_data(cursor: CursorWrapper, rows: Sequence[Sequence[Any]], *, room_slug: str) -> list[MessageData]:
-    """Message rows as frame dicts, with the authors their mentions name read in one query (none
-    when no row mentions anyone, as most pages)."""
-    ids = {uid for row in rows for uid in _mention_ids(row)}
-    mentioned = {author["id"]: author for author in users_read(cursor, ids)} if ids else {}
-    return [message_row_data(row, room_slug=room_slug, mentioned=mentioned) for row in rows]
+    """Message rows as frame dicts. What they name beyond themselves is read once for the page,
+    each only when some row needs it (most pages need none): the authors their mentions name,
+    the originals they reply to, their reactions."""
+    mention_ids = {uid for row in rows for uid in _mention_ids(row)}
+    reply_ids = {row[_REPLY_TO_AT] for row in rows if row[_REPLY_TO_AT] is not None}
+    reacted = [row[0] for row in rows if row[_REACTION_COUNT_AT] and not row[7]]
+    extras = _PageExtras(
+        mentioned={author["id"]: author for author in users_read(cursor, mention_ids)} if mention_ids else {},
+        originals=originals_read(cursor, reply_ids) if reply_ids else {},
+        reactions=reactions_read(cursor, reacted) if reacted else {},
+    )
+    return [message_row_data(row, room_slug=room_slug, extras=extras) for row in rows]
 
 
 def room_row_data(row: Sequence[Any]) -> RoomData:
@@ -182,6 +211,11 @@ def room_row_data(row: Sequence[Any]) -> RoomData:
 
 @functools.cache
 def _read_sql() -> dict[str, str]:
+    # One placeholder for a list of ids: PostgreSQL takes them as an array, SQLite gets one
+    # placeholder per id (_execute_for_ids). One placeholder keeps psycopg from splitting a query
+    # of a hundred on every hello: that split was a quarter of the server's time filling a
+    # 500-member room (a py-spy profile of S2's fill; no result file kept).
+    _IDS = "= ANY(%s)" if connection.vendor == "postgresql" else "IN (%s)"
     room, message, user = _tables()
     message_rows = (
         f"SELECT {_columns(Message, 'm', MESSAGE_COLUMNS)}, {_columns(User, 'u', AUTHOR_COLUMNS)} "
@@ -195,13 +229,15 @@ def _read_sql() -> dict[str, str]:
         "changed": f"{message_rows} AND m.{_q('event')} > %(since)s AND m.{_q('event')} <= %(head)s "
         f"ORDER BY m.{_q('event')} LIMIT %(limit)s",
         "latest": f"{message_rows} ORDER BY m.{_q('id')} DESC LIMIT %(limit)s",
-        # PostgreSQL takes the ids as one array; SQLite completes the list with one placeholder
-        # per id ("... IN (%s, %s) ..."). One placeholder keeps psycopg from splitting a query of
-        # a hundred on every hello: that split was a quarter of the server's time filling a
-        # 500-member room (a py-spy profile of S2's fill; no result file kept).
         "users": f"SELECT {_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{_q('id')} "
-        + ("= ANY(%s)" if connection.vendor == "postgresql" else "IN (%s)")
+        + _IDS
         + f" ORDER BY u.{_q('id')}",
+        "originals": f"SELECT m.{_q('id')}, m.{_q('seq')}, m.{_q('body')}, m.{_q('deleted')}, "
+        f"{_columns(User, 'u', AUTHOR_COLUMNS)} FROM {message} m JOIN {user} u ON u.{_q('id')} = m.{_q('author_id')} "
+        f"WHERE m.{_q('id')} " + _IDS,
+        "reactions": f"SELECT r.{_q('message_id')}, r.{_q('emoji')}, {_columns(User, 'u', AUTHOR_COLUMNS)} "
+        f"FROM {_q(Reaction._meta.db_table)} r JOIN {user} u ON u.{_q('id')} = r.{_q('user_id')} "
+        f"WHERE r.{_q('message_id')} " + _IDS + f" ORDER BY r.{_q('id')}",
     }
 
 
@@ -225,15 +261,47 @@ def messages_latest(cursor: CursorWrapper, *, room_id: int, room_slug: str, limi
     return messages_data(cursor, cursor.fetchall(), room_slug=room_slug)
 
 
+def _execute_for_ids(cursor: CursorWrapper, sql: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    """`sql` ends in _IDS: PostgreSQL takes the ids as one array, SQLite one placeholder each."""
+    if connection.vendor == "postgresql":
+        cursor.execute(sql, [ids])
+    else:
+        cursor.execute(sql.replace("(%s)", "(" + ", ".join(["%s"] * len(ids)) + ")"), ids)
+    rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
 def users_read(cursor: CursorWrapper, user_ids: Iterable[int]) -> list[AuthorData]:
     ids = sorted(user_ids)
     if not ids:
         return []
-    if connection.vendor == "postgresql":
-        cursor.execute(_read_sql()["users"], [ids])
-    else:
-        cursor.execute(_read_sql()["users"].replace("%s", ", ".join(["%s"] * len(ids))), ids)
-    return [author_row_data(row) for row in cursor.fetchall()]
+    return [author_row_data(row) for row in _execute_for_ids(cursor, _read_sql()["users"], ids)]
+
+
+def originals_read(cursor: CursorWrapper, message_ids: Iterable[int]) -> dict[int, ReplyData]:
+    """The messages replies answer, as they are now, by id."""
+    originals: dict[int, ReplyData] = {}
+    for row in _execute_for_ids(cursor, _read_sql()["originals"], sorted(message_ids)):
+        pk, seq, body, deleted = row[:4]
+        originals[pk] = {
+            "id": pk,
+            "seq": seq,
+            "author": author_row_data(row[4:]),
+            "excerpt": excerpt(body, bool(deleted)),
+            "deleted": bool(deleted),
+        }
+    return originals
+
+
+def reactions_read(cursor: CursorWrapper, message_ids: Iterable[int]) -> dict[int, list[ReactionData]]:
+    """The reactions of these messages, each emoji in the order it was first used."""
+    by_message: dict[int, dict[str, list[AuthorData]]] = {}
+    for row in _execute_for_ids(cursor, _read_sql()["reactions"], sorted(message_ids)):
+        by_message.setdefault(row[0], {}).setdefault(row[1], []).append(author_row_data(row[2:]))
+    return {
+        message_id: [{"emoji": emoji, "users": users} for emoji, users in emojis.items()]
+        for message_id, emojis in by_message.items()
+    }
 
 
 @functools.cache
@@ -286,13 +354,10 @@ def watchers_read(cursor: CursorWrapper, room_ids: Iterable[int]) -> list[tuple[
     """(room id, user id) of everyone who hears every message of these rooms (notify "all"):
     read for every send batch, so a fixed statement (through the ORM it cost 0.4 ms of CPU per
     batch, as much as the send itself)."""
-    ids = sorted(room_ids)
-    sql = _membership_sql()["watchers"]
-    if connection.vendor == "postgresql":
-        cursor.execute(sql, [ids])
-    else:
-        cursor.execute(sql.replace("%s", ", ".join(["%s"] * len(ids))), ids)
-    return [(room_id, user_id) for room_id, user_id in cursor.fetchall()]
+    return [
+        (room_id, user_id)
+        for room_id, user_id in _execute_for_ids(cursor, _membership_sql()["watchers"], sorted(room_ids))
+    ]
 
 
 # --- Sends -----------------------------------------------------------------------------------
@@ -314,7 +379,7 @@ def _insert_one_sql() -> str:
         f"WITH claimed AS ({_claim_send_sql()}) "
         f"INSERT INTO {_q(Message._meta.db_table)} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
         f"SELECT %(room)s, %(author)s, {_q('last_seq')}, {_q('last_event')}, %(body)s, %(client_id)s, %(now)s, false, "
-        f"%(mentions)s::jsonb, %(mentions_room)s "
+        f"%(mentions)s::jsonb, %(mentions_room)s, %(reply_to)s, 0 "
         f"FROM claimed RETURNING {_q('id')}, {_q('seq')}, {_q('event')}"
     )
 
@@ -346,7 +411,7 @@ def _insert_batch_sql(size: int) -> str:
         f"r.{_q('last_event')} - counts.n AS event_base) "
         f"INSERT INTO {message} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
         f"SELECT batch.room_id, batch.author_id, claimed.seq_base + {in_order}, claimed.event_base + {in_order}, "
-        f"batch.body, batch.client_id, %s, false, '[]'::jsonb, false "
+        f"batch.body, batch.client_id, %s, false, '[]'::jsonb, false, NULL, 0 "
         f"FROM batch JOIN claimed ON claimed.room_id = batch.room_id "
         f"ORDER BY batch.ord "
         f"RETURNING {_q('id')}, {_q('seq')}, {_q('event')}, {_q('author_id')}, {_q('client_id')}"
@@ -370,6 +435,8 @@ def _stored(*, pk: int, seq: int, event: int, send: Send, now: datetime) -> Mess
         "deleted": False,
         "mentions": list(send.mention_ids),
         "mentions_room": send.mentions_room,
+        "reply_to_id": send.reply_to_id,
+        "reaction_count": 0,
     }
     # field_names None (the stubs want a collection): Django reads it only when the values leave
     # out some field, and these give every one.
@@ -407,6 +474,7 @@ def insert_one(send: Send) -> Message | None:
         "client_id": send.client_id,
         "mentions": orjson.dumps(send.mention_ids).decode(),
         "mentions_room": send.mentions_room,
+        "reply_to": send.reply_to_id,
     }
     if connection.vendor == "postgresql":
         rows = _execute_alone(_insert_one_sql(), params)
@@ -430,6 +498,7 @@ def insert_one(send: Send) -> Message | None:
             client_id=send.client_id,
             mentions=list(send.mention_ids),
             mentions_room=send.mentions_room,
+            reply_to_id=send.reply_to_id,
         )
 
 

@@ -66,6 +66,13 @@ class Message(models.Model):
     # Counting who was mentioned reads Mention rows instead.
     mentions = models.JSONField(default=list, blank=True, editable=False)
     mentions_room = models.BooleanField(default=False, editable=False)
+    # The message this one answers, in the same room (rooms/services.py checks it).
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", editable=False
+    )
+    # How many Reaction rows it has, kept by the reaction service in the same transaction: a page
+    # of messages none of which has any reads no reactions at all.
+    reaction_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -86,6 +93,24 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id}#{self.seq}"
+
+
+class Reaction(models.Model):
+    """One user's emoji on a message: at most one of each emoji per user and message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    emoji = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="reaction_unique_message_user_emoji")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message_id}"
 
 
 class Membership(models.Model):

@@ -97,3 +97,34 @@ def clean_display_name(name: object) -> str:
         if len({script for script in map(_script, word) if script}) > 1:
             raise ChatError("invalid_display_name", "A word of a display name cannot mix Latin, Cyrillic and Greek.")
     return name
+
+
+# What may follow an emoji inside one: skin tones (Sk), variation selectors (Mn), the keycap
+# (Me), the zero-width joiner and the tag characters of flag sequences (Cf).
+_EMOJI_JOINERS = {"\u200d", "\ufe0f", "\ufe0e", "\u20e3"}
+_TAGS = range(0xE0020, 0xE0080)
+EMOJI_MAX_CHARS = 16
+
+
+def clean_emoji(emoji: object) -> str:
+    """One emoji as a keyboard's picker types it: a symbol (So) with its modifiers, a zero-width
+    joiner sequence, a flag (regional indicators or tags), or a keycap (`1️⃣`). Not text."""
+    if not isinstance(emoji, str) or not 0 < len(emoji) <= EMOJI_MAX_CHARS:
+        raise ChatError("invalid_emoji", "`emoji` must be one emoji.")
+    symbols = 0
+    for index, char in enumerate(emoji):
+        category = unicodedata.category(char)
+        if category == "So":
+            symbols += 1
+        elif char in "0123456789#*" and emoji[index + 1 : index + 3] in ("\ufe0f\u20e3", "\u20e3"):
+            symbols += 1  # a keycap's base
+        elif not (char in _EMOJI_JOINERS or ord(char) in _TAGS or category in ("Sk", "Mn", "Me")):
+            raise ChatError("invalid_emoji", "`emoji` must be one emoji.")
+    # A ZWJ sequence joins several symbols into one; without joiners, two symbols are two emoji
+    # (a flag is two regional indicators).
+    joined = emoji.count("\u200d")
+    indicators = sum(1 for c in emoji if 0x1F1E6 <= ord(c) <= 0x1F1FF)
+    flag = symbols == indicators == 2
+    if symbols == 0 or (symbols > joined + 1 and not flag) or indicators == 1:
+        raise ChatError("invalid_emoji", "`emoji` must be one emoji.")
+    return emoji

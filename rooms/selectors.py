@@ -62,13 +62,17 @@ def room_online_count_if_known(room: Room) -> int | None:
         return None
 
 
-def message_get(*, room: Room, message_id: int) -> Message | None:
-    return Message.objects.select_related("room", "author").filter(room=room, pk=message_id).first()
+def message_get(*, room_id: int, message_id: int) -> Message | None:
+    return (
+        Message.objects.select_related("room", "author", "reply_to__author")
+        .filter(room_id=room_id, pk=message_id)
+        .first()
+    )
 
 
 def _room_messages(room: Room) -> QuerySet[Message]:
     # Through the relation, each message's `room` is this instance: no join, no copy per row.
-    return room.messages.select_related("author")
+    return room.messages.select_related("author", "reply_to__author")
 
 
 def message_page(*, room: Room, limit: int, before: int | None = None, after: int | None = None) -> MessagePage:

@@ -7,7 +7,7 @@ from typing import TypedDict, overload
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rooms.models import Message, Room, User
+from rooms.models import Message, Reaction, Room, User
 
 
 class AuthorSerializer(serializers.ModelSerializer[User]):
@@ -22,6 +22,21 @@ class AuthorSerializer(serializers.ModelSerializer[User]):
 class UserSerializer(AuthorSerializer):
     class Meta(AuthorSerializer.Meta):
         fields = [*AuthorSerializer.Meta.fields, "is_guest"]
+
+
+class ReplySerializer(serializers.Serializer[object]):
+    """The message a reply answers, as it is now (docs/protocol.md, "Replies and reactions")."""
+
+    id = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    author = AuthorSerializer()
+    excerpt = serializers.CharField(help_text="Its first line, at most 140 characters; empty when deleted.")
+    deleted = serializers.BooleanField()
+
+
+class ReactionSerializer(serializers.Serializer[object]):
+    emoji = serializers.CharField()
+    users = AuthorSerializer(many=True, help_text="Who reacted with it, first first.")
 
 
 class MessageSerializer(serializers.ModelSerializer[Message]):
@@ -45,6 +60,8 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
             "deleted",
             "mentions",
             "mentions_room",
+            "reply_to",
+            "reactions",
         ]
 
     def get_body(self, message: Message) -> str:
@@ -53,6 +70,14 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
     @extend_schema_field(AuthorSerializer(many=True))
     def get_mentions(self, message: Message) -> list["AuthorData"]:
         return message_data(message)["mentions"]
+
+    @extend_schema_field(ReplySerializer(allow_null=True))
+    def get_reply_to(self, message: Message) -> "ReplyData | None":
+        return message_data(message)["reply_to"]
+
+    @extend_schema_field(ReactionSerializer(many=True))
+    def get_reactions(self, message: Message) -> list["ReactionData"]:
+        return message_data(message)["reactions"]
 
 
 class RoomSerializer(serializers.ModelSerializer[Room]):
@@ -94,6 +119,19 @@ class UserData(AuthorData):
     is_guest: bool
 
 
+class ReplyData(TypedDict):
+    id: int
+    seq: int
+    author: AuthorData
+    excerpt: str
+    deleted: bool
+
+
+class ReactionData(TypedDict):
+    emoji: str
+    users: list[AuthorData]
+
+
 class MessageData(TypedDict):
     id: int
     seq: int
@@ -107,6 +145,8 @@ class MessageData(TypedDict):
     deleted: bool
     mentions: list[AuthorData]  # the users <@id> names, as they are named now
     mentions_room: bool
+    reply_to: ReplyData | None
+    reactions: list[ReactionData]
 
 
 class RoomData(TypedDict):
@@ -148,12 +188,50 @@ def mentioned_authors(user_ids: Iterable[int]) -> dict[int, AuthorData]:
     return {user.pk: author_data(user) for user in User.objects.filter(pk__in=ids)}
 
 
-def message_data(message: Message, mentioned: Mapping[int, AuthorData] | None = None) -> MessageData:
-    """`mentioned`: the authors of the message's mentions, read for a page at once
-    (mentioned_authors); without it they are read here, only for a message that mentions anyone."""
+EXCERPT_MAX = 140
+
+
+def excerpt(body: str, deleted: bool) -> str:
+    """What a reply quotes of its original: the first line, cut to EXCERPT_MAX characters."""
+    return "" if deleted else body.split("\n", 1)[0][:EXCERPT_MAX]
+
+
+def reply_data(original: Message, author: AuthorData | None = None) -> ReplyData:
+    return {
+        "id": original.pk,
+        "seq": original.seq,
+        "author": author or author_data(original.author),
+        "excerpt": excerpt(original.body, original.deleted),
+        "deleted": original.deleted,
+    }
+
+
+def reactions_by_message(message_ids: Iterable[int]) -> dict[int, list[ReactionData]]:
+    """The reactions of these messages, each emoji in the order it was first used: one query."""
+    by_message: dict[int, dict[str, list[AuthorData]]] = {}
+    for reaction in Reaction.objects.filter(message_id__in=set(message_ids)).select_related("user").order_by("id"):
+        emoji = by_message.setdefault(reaction.message_id, {})
+        emoji.setdefault(reaction.emoji, []).append(author_data(reaction.user))
+    return {
+        message_id: [{"emoji": emoji, "users": users} for emoji, users in emojis.items()]
+        for message_id, emojis in by_message.items()
+    }
+
+
+def message_data(
+    message: Message,
+    mentioned: Mapping[int, AuthorData] | None = None,
+    reactions: Mapping[int, list[ReactionData]] | None = None,
+) -> MessageData:
+    """`mentioned`, `reactions`: the authors of the message's mentions and its reactions, read
+    for a page at once (mentioned_authors, reactions_by_message); without them they are read
+    here, each only for a message that has any. The original of a reply is read through the
+    relation unless the caller selected it with the message."""
     ids: list[int] = [] if message.deleted else message.mentions
     if ids and mentioned is None:
         mentioned = mentioned_authors(ids)
+    if reactions is None:
+        reactions = reactions_by_message([message.pk]) if message.reaction_count else {}
     return {
         "id": message.pk,
         "seq": message.seq,
@@ -167,6 +245,8 @@ def message_data(message: Message, mentioned: Mapping[int, AuthorData] | None = 
         "deleted": message.deleted,
         "mentions": [mentioned[uid] for uid in ids if mentioned is not None and uid in mentioned],
         "mentions_room": message.mentions_room and not message.deleted,
+        "reply_to": reply_data(message.reply_to) if message.reply_to_id is not None and message.reply_to else None,
+        "reactions": [] if message.deleted else reactions.get(message.pk, []),
     }
 
 

@@ -22,9 +22,18 @@ from django.utils import timezone
 
 from rooms import membership, message_store, metrics, rules, state
 from rooms.errors import ChatError
-from rooms.events import MESSAGE_DELETED, MESSAGE_EDITED, MESSAGE_NEW, Event, RoomEvent, message_event, room_event
+from rooms.events import (
+    MESSAGE_DELETED,
+    MESSAGE_EDITED,
+    MESSAGE_NEW,
+    MESSAGE_REACTED,
+    Event,
+    RoomEvent,
+    message_event,
+    room_event,
+)
 from rooms.mentions import NO_MENTIONS, MentionRefs
-from rooms.models import Message, Room, User
+from rooms.models import Message, Reaction, Room, User
 from rooms.serializers import MessageData, message_data
 
 logger = logging.getLogger(__name__)
@@ -116,6 +125,7 @@ class SendRequest:
     author: User
     body: object
     client_id: object
+    reply_to: object = None  # the id of the message it answers, as received
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,11 @@ class _CleanSend:
     body: str
     client_id: str
     mentions: MentionRefs = NO_MENTIONS
+    reply: Message | None = None  # the message it answers
+
+    @property
+    def reply_to_id(self) -> int | None:
+        return self.reply.pk if self.reply is not None else None
 
     @property
     def mention_ids(self) -> tuple[int, ...]:
@@ -136,17 +151,33 @@ class _CleanSend:
         return self.mentions.room
 
 
+def _original(room: Room, reply_to: object) -> Message | None:
+    """The message a send answers: one of the same room, not deleted."""
+    if reply_to is None:
+        return None
+    if isinstance(reply_to, bool) or not isinstance(reply_to, int) or reply_to <= 0:
+        raise ChatError("invalid_reply", "`reply_to` must be the id of a message in this room.")
+    original = Message.objects.select_related("author").filter(pk=reply_to, room_id=room.pk).first()
+    if original is None:
+        raise ChatError("invalid_reply", "`reply_to` must be the id of a message in this room.")
+    if original.deleted:
+        raise ChatError("message_deleted", "The message you answer was deleted.", status=409)
+    return original
+
+
 def _clean(index: int, request: SendRequest) -> _CleanSend:
     client_id = rules.clean_client_id(request.client_id)
     body = rules.clean_body(request.body)
     refs = membership.mentions_resolve(room=request.room, author=request.author, body=body)
-    return _CleanSend(index, request.room, request.author, body, client_id, refs)
+    reply = _original(request.room, request.reply_to)
+    return _CleanSend(index, request.room, request.author, body, client_id, refs, reply)
 
 
-def message_create(*, room: Room, author: User, body: object, client_id: object) -> SendResult:
+def message_create(*, room: Room, author: User, body: object, client_id: object, reply_to: object = None) -> SendResult:
     """One send (the REST API's): message_create_batch of one, its refusal raised. Sending a
     client_id again returns the message stored the first time, so a retry never duplicates."""
-    (outcome,) = message_create_batch([SendRequest(room=room, author=author, body=body, client_id=client_id)]).outcomes
+    request = SendRequest(room=room, author=author, body=body, client_id=client_id, reply_to=reply_to)
+    (outcome,) = message_create_batch([request]).outcomes
     if isinstance(outcome, ChatError):
         raise outcome
     return outcome
@@ -211,7 +242,7 @@ def _store_together(sends: list[_CleanSend]) -> dict[tuple[int, str], Message] |
     """The sends stored as one statement, or None: leave them to the one-send path (a single
     send, SQLite, a send that mentions someone, whose Mention rows go in its transaction, or a
     client_id used before or twice, which stores nothing)."""
-    if connection.vendor != "postgresql" or len(sends) < 2 or any(send.mentions for send in sends):
+    if connection.vendor != "postgresql" or len(sends) < 2 or any(send.mentions or send.reply for send in sends):
         return None
     try:
         return message_store.insert_batch(sends)
@@ -233,11 +264,13 @@ def _store_one(send: _CleanSend) -> SendResult:
         return _replay_or_raise(send.room, send.author, send.client_id, error)
     if message is None:
         return _replay_or_raise(send.room, send.author, send.client_id, _room_closed(send.room))
+    if send.reply is not None:
+        message.reply_to = send.reply  # read with the send: message_data reads nothing more
     return _created(message)
 
 
 def _created(message: Message) -> SendResult:
-    data = message_data(message)
+    data = message_data(message, reactions={})  # a new message has none
     return SendResult(
         message=message, created=True, data=data, events=[message_event(MESSAGE_NEW, message.room_id, data)]
     )
@@ -343,6 +376,41 @@ def message_delete(*, message: Message, actor: User) -> MessageChange:
             *_mention_counts_moved(current, concerned, current.mentions_room),
         ],
     )
+
+
+def message_react(*, message: Message, actor: User, emoji: object, on: object) -> MessageChange:
+    """Add (`on`) or remove the actor's `emoji` on the message: a room event like an edit, so it
+    reaches everyone and replays in a catch-up. Idempotent: a change that changes nothing takes
+    no event. Draws on the send budget; refused in archived rooms (for moderators too: there is
+    nothing to clean up) and on deleted messages."""
+    emoji = rules.clean_emoji(emoji)
+    if not isinstance(on, bool):
+        raise ChatError("invalid_field", "`on` must be true or false.")
+    _spend_send_budget(actor)
+    with transaction.atomic():
+        event, current = _claim_for_change(message=message, actor=actor)
+        if current.room.is_archived:
+            raise _room_archived()
+        if current.deleted:
+            raise ChatError("message_deleted", "This message was deleted.", status=409)
+        mine = Reaction.objects.filter(message=current, user=actor, emoji=emoji)
+        changed = True
+        if on and not mine.exists():
+            emojis = set(Reaction.objects.filter(message=current).values_list("emoji", flat=True))
+            if emoji not in emojis and len(emojis) >= settings.ROOMS["REACTIONS_MAX_EMOJI"]:
+                raise ChatError("too_many_reactions", "This message has as many different reactions as it can.")
+            Reaction.objects.create(message=current, user=actor, emoji=emoji)
+            current.reaction_count += 1
+        elif not on and mine.delete()[0]:
+            current.reaction_count -= 1
+        else:
+            changed = False
+            transaction.set_rollback(True)  # gives the event number back: no event without a frame
+        if changed:
+            current.event = event
+            current.save(update_fields=["event", "reaction_count"])
+    data = message_data(current)
+    return MessageChange(current, data, [message_event(MESSAGE_REACTED, current.room_id, data)] if changed else [])
 
 
 def room_update(*, room: Room, **fields: object) -> RoomChange:

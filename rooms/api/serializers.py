@@ -19,6 +19,12 @@ class GuestSignInInput(serializers.Serializer[Any]):
 class MessageCreateInput(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64)
+    reply_to = serializers.IntegerField(required=False, help_text="The id of the message this one answers.")
+
+
+class ReactionInput(serializers.Serializer[Any]):
+    emoji = serializers.CharField(max_length=16, help_text="One emoji.")
+    on = serializers.BooleanField(help_text="Add (true) or remove (false) your reaction.")
 
 
 class MessageEditInput(serializers.Serializer[Any]):

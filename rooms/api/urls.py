@@ -17,6 +17,11 @@ urlpatterns = [
     path("rooms/<slug:slug>/members/", views.RoomMembersView.as_view(), name="room-members"),
     path("rooms/<slug:slug>/messages/", views.MessageListView.as_view(), name="message-list"),
     path("rooms/<slug:slug>/messages/<int:message_id>/", views.MessageDetailView.as_view(), name="message-detail"),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/reactions/",
+        views.MessageReactionsView.as_view(),
+        name="message-reactions",
+    ),
     # Anything else under /api/ answers in the API's error shape, not with an HTML page.
     re_path(r"^[\s\S]*$", views.not_found, name="api-not-found"),
 ]

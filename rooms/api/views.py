@@ -30,6 +30,7 @@ from rooms.serializers import (
     author_data,
     mentioned_authors,
     message_data,
+    reactions_by_message,
     user_data,
 )
 from rooms.tickets import ticket_issue, ticket_ttl
@@ -184,15 +185,22 @@ class MessageListView(APIView):
         if before is not None and after is not None:
             raise ChatError("invalid_field", "Give `before` or `after`, not both.")
         page = selectors.message_page(room=room, limit=limit, before=before, after=after)
+        # What the page names beyond itself, read once for the page, not per message.
         mentioned = mentioned_authors(uid for m in page.messages if not m.deleted for uid in m.mentions)
-        return Response({"messages": [message_data(m, mentioned) for m in page.messages], "has_more": page.has_more})
+        reactions = reactions_by_message(m.pk for m in page.messages if m.reaction_count and not m.deleted)
+        messages = [message_data(m, mentioned, reactions) for m in page.messages]
+        return Response({"messages": messages, "has_more": page.has_more})
 
     @extend_schema(request=io.MessageCreateInput, responses={200: MessageSerializer, 201: MessageSerializer, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
         room = _room_or_404(slug)
         data = _json_object(request)
         result = services.message_create(
-            room=room, author=_user(request), body=data.get("body"), client_id=data.get("client_id")
+            room=room,
+            author=_user(request),
+            body=data.get("body"),
+            client_id=data.get("client_id"),
+            reply_to=data.get("reply_to"),
         )
         realtime.publish_on_commit(result.events)
         return Response(result.data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -200,7 +208,7 @@ class MessageListView(APIView):
 
 class MessageDetailView(APIView):
     def _message(self, slug: str, message_id: int) -> Message:
-        message = selectors.message_get(room=_room_or_404(slug), message_id=message_id)
+        message = selectors.message_get(room_id=_room_or_404(slug).pk, message_id=message_id)
         if message is None:
             raise ChatError("not_found", "No such message in this room.", status=404)
         return message
@@ -290,6 +298,22 @@ class RoomTypingView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         presence_feed.poll_typing(_room_or_404(slug).pk, _user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageReactionsView(APIView):
+    """Add or remove the user's emoji reaction on a message."""
+
+    @extend_schema(request=io.ReactionInput, responses={200: MessageSerializer, **ERRORS})
+    def post(self, request: Request, slug: str, message_id: int) -> Response:
+        message = selectors.message_get(room_id=_room_or_404(slug).pk, message_id=message_id)
+        if message is None:
+            raise ChatError("not_found", "No such message in this room.", status=404)
+        data = _json_object(request)
+        change = services.message_react(
+            message=message, actor=_user(request), emoji=data.get("emoji"), on=data.get("on")
+        )
+        realtime.publish_on_commit(change.events)
+        return Response(change.data)
 
 
 class MembershipView(APIView):
