@@ -154,8 +154,13 @@ class RoomsSocket(AsyncWebsocketConsumer):
         try:
             await command(self, frame)
         except ChatError as error:
-            client_id = frame.get("client_id")
-            await self.send_error(error, client_id=client_id if isinstance(client_id, str) else None)
+            # The refused frame's own handle, for the client to tell which of its frames it was.
+            client_id, message_id = frame.get("client_id"), frame.get("message_id")
+            await self.send_error(
+                error,
+                client_id=client_id if isinstance(client_id, str) else None,
+                message_id=message_id if isinstance(message_id, int) and not isinstance(message_id, bool) else None,
+            )
 
     # --- From the process's fan-out (rooms/fanout.py) ---------------------------------------
 
@@ -190,9 +195,13 @@ class RoomsSocket(AsyncWebsocketConsumer):
             metrics.socket_closes.labels(str(code)).inc()
         await super().close(code=code, reason=reason)
 
-    async def send_error(self, error: ChatError, *, client_id: str | None = None) -> None:
+    async def send_error(
+        self, error: ChatError, *, client_id: str | None = None, message_id: int | None = None
+    ) -> None:
         metrics.errors.labels(error.code, "socket").inc()
         payload: dict[str, Any] = {"type": "error", **error.as_dict()}
         if client_id is not None:
             payload["client_id"] = client_id
+        if message_id is not None:
+            payload["message_id"] = message_id
         await self.send_text(realtime.encode(payload))
