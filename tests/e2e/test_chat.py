@@ -22,7 +22,7 @@ def test_two_users_chat_both_ways(person):
     send(mina.page, "Hi Jun, see https://example.com/docs")
     expect_message_once(jun.page, "Hi Jun")
     link = jun.page.get_by_role("link", name="https://example.com/docs")
-    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
     expect(link).to_have_attribute("target", "_blank")
 
     send(jun.page, "Hello Mina! <b>not bold</b>")

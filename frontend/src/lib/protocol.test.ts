@@ -106,3 +106,46 @@ describe('unread and mentions', () => {
     expect(parseChanges({ ...changes(), membership: { room: 1 } })?.membership).toBeUndefined();
   });
 });
+
+describe('parseServerFrame: replies and reactions', () => {
+  const reply = { id: 790, seq: 41, author: { id: 2, display_name: 'Jun', avatar_url: '' }, excerpt: 'first line', deleted: false };
+  const reactions = [{ emoji: '👍', users: [{ id: 2, display_name: 'Jun', avatar_url: '' }] }];
+
+  it('reads reply_to and reactions, each user with is_staff', () => {
+    const frame = parse({ type: 'message.new', event: 1, message: message(1, 1, { reply_to: reply, reactions }) });
+    expect(frame).toMatchObject({
+      message: {
+        reply_to: { id: 790, seq: 41, excerpt: 'first line', deleted: false, author: { id: 2, is_staff: false } },
+        reactions: [{ emoji: '👍', users: [{ id: 2, display_name: 'Jun', is_staff: false }] }],
+      },
+    });
+  });
+
+  it('fills in null and [] for a message of an older server, wherever a message comes', () => {
+    const { reply_to: _r, reactions: _x, ...older } = message(1, 1);
+    expect(parse({ type: 'ack', client_id: 'c1', message: older })).toMatchObject({ message: { reply_to: null, reactions: [] } });
+    expect(parse(helloFrame({ messages: [older] }))).toMatchObject({ messages: [{ reply_to: null, reactions: [] }] });
+    expect(parseChanges(changes({ messages: [older] }))?.messages[0]).toMatchObject({ reply_to: null, reactions: [] });
+    expect(parse({ type: 'message.edited', event: 2, message: { ...older, reply_to: null } })).toMatchObject({
+      message: { reply_to: null, reactions: [] },
+    });
+  });
+
+  it('accepts message.reacted like an edit', () => {
+    expect(parse({ type: 'message.reacted', event: 70, message: message(1, 1, { event: 70, reactions }) })).toMatchObject({
+      type: 'message.reacted',
+      event: 70,
+      message: { id: 1, reactions: [{ emoji: '👍' }] },
+    });
+  });
+
+  it('refuses a malformed reply or reaction', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const bad = (overrides: Record<string, unknown>) => parse({ type: 'message.new', event: 1, message: { ...message(1, 1), ...overrides } });
+    expect(bad({ reply_to: { ...reply, excerpt: 5 } })).toBeNull();
+    expect(bad({ reply_to: 790 })).toBeNull();
+    expect(bad({ reactions: [{ emoji: '👍', users: [{ id: 'x' }] }] })).toBeNull();
+    expect(bad({ reactions: { emoji: '👍' } })).toBeNull();
+    expect(parse({ type: 'message.reacted', event: 'x', message: message(1, 1) })).toBeNull();
+  });
+});

@@ -55,6 +55,28 @@ export interface Message {
   mentions?: UserRef[];
   /** The body mentions `@room`. */
   mentions_room?: boolean;
+  /** The message this one answers, as it is now; null when it answers none. Absent from older servers (the parsers fill in null). */
+  reply_to?: ReplyRef | null;
+  /** Per emoji, in the order first used, who reacted. Absent from older servers (the parsers fill in `[]`). */
+  reactions?: Reaction[];
+}
+
+/**
+ * The message a reply answers, as it is now (docs/protocol.md, "Replies and reactions"): its
+ * first line, at most 140 characters (empty once deleted).
+ */
+export interface ReplyRef {
+  id: number;
+  seq: number;
+  author: UserRef;
+  excerpt: string;
+  deleted: boolean;
+}
+
+/** One emoji on a message and who reacted with it; the count is the number of users. */
+export interface Reaction {
+  emoji: string;
+  users: UserRef[];
 }
 
 /** How the user wants to hear about a room. */
@@ -121,6 +143,8 @@ export interface AckFrame { type: 'ack'; client_id: string; message: Message }
 export interface MessageNewFrame { type: 'message.new'; event: number; message: Message }
 export interface MessageEditedFrame { type: 'message.edited'; event: number; message: Message }
 export interface MessageDeletedFrame { type: 'message.deleted'; event: number; message: Message }
+/** A message's reactions changed; it merges like an edit (the larger `event` wins). */
+export interface MessageReactedFrame { type: 'message.reacted'; event: number; message: Message }
 export interface RoomUpdatedFrame { type: 'room.updated'; event: number; room: Room }
 export interface PresenceFrame {
   type: 'presence';
@@ -155,6 +179,7 @@ export type ServerFrame =
   | MessageNewFrame
   | MessageEditedFrame
   | MessageDeletedFrame
+  | MessageReactedFrame
   | RoomUpdatedFrame
   | PresenceFrame
   | TypingFrame
@@ -191,7 +216,8 @@ export type LobbyServerFrameType = LobbyServerFrame['type'];
 export type LobbyClientFrame = { type: 'ping' };
 
 export type ClientFrame =
-  | { type: 'send'; body: string; client_id: string }
+  | { type: 'send'; body: string; client_id: string; reply_to?: number }
+  | { type: 'react'; message_id: number; emoji: string; on: boolean }
   | { type: 'typing' }
   | { type: 'read'; seq: number }
   | { type: 'ping' };
@@ -221,15 +247,18 @@ export function withStaffFlag<T extends UserRef>(user: T): T & { is_staff: boole
 }
 
 /**
- * The message with its author's `is_staff` always present, and its mentions (`[]` and `false`
- * from an older server, each user with `is_staff`).
+ * The message with its author's `is_staff` always present, and its mentions, reply and reactions
+ * (`[]`, `false`, `null` and `[]` from an older server, each user with `is_staff`).
  */
 export function withAuthorStaffFlag(message: Message): Message {
+  const reply = message.reply_to;
   return {
     ...message,
     author: withStaffFlag(message.author),
     mentions: (message.mentions ?? []).map(withStaffFlag),
     mentions_room: message.mentions_room === true,
+    reply_to: reply ? { ...reply, author: withStaffFlag(reply.author) } : null,
+    reactions: (message.reactions ?? []).map((r) => ({ emoji: r.emoji, users: r.users.map(withStaffFlag) })),
   };
 }
 
@@ -252,6 +281,14 @@ export function isPresenceSnapshot(v: unknown): v is PresenceSnapshot {
   return isObj(v) && Array.isArray(v.online) && v.online.every(isUserRef) && isInt(v.online_count) && isInt(v.version);
 }
 
+function isReplyRef(v: unknown): v is ReplyRef {
+  return isObj(v) && isInt(v.id) && isInt(v.seq) && isUserRef(v.author) && isStr(v.excerpt) && typeof v.deleted === 'boolean';
+}
+
+function isReaction(v: unknown): v is Reaction {
+  return isObj(v) && isStr(v.emoji) && v.emoji !== '' && Array.isArray(v.users) && v.users.every(isUserRef);
+}
+
 export function isMessage(v: unknown): v is Message {
   return (
     isObj(v) &&
@@ -263,7 +300,9 @@ export function isMessage(v: unknown): v is Message {
     isStr(v.created_at) &&
     typeof v.deleted === 'boolean' &&
     isOptionalList(v.mentions, isUserRef) &&
-    (v.mentions_room === undefined || typeof v.mentions_room === 'boolean')
+    (v.mentions_room === undefined || typeof v.mentions_room === 'boolean') &&
+    (v.reply_to === undefined || v.reply_to === null || isReplyRef(v.reply_to)) &&
+    isOptionalList(v.reactions, isReaction)
   );
 }
 
@@ -336,6 +375,7 @@ const validators: { [K in ServerFrameType]: (f: Obj) => boolean } = {
   'message.new': (f) => isInt(f.event) && isMessage(f.message),
   'message.edited': (f) => isInt(f.event) && isMessage(f.message),
   'message.deleted': (f) => isInt(f.event) && isMessage(f.message),
+  'message.reacted': (f) => isInt(f.event) && isMessage(f.message),
   'room.updated': (f) => isInt(f.event) && isRoom(f.room),
   presence: (f) =>
     isInt(f.version) &&
@@ -416,7 +456,13 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
     if (frame.membership) frame.membership = normalizeMembership(frame.membership);
   }
   normalizeShared(frame);
-  if (frame.type === 'ack' || frame.type === 'message.new' || frame.type === 'message.edited' || frame.type === 'message.deleted') {
+  if (
+    frame.type === 'ack' ||
+    frame.type === 'message.new' ||
+    frame.type === 'message.edited' ||
+    frame.type === 'message.deleted' ||
+    frame.type === 'message.reacted'
+  ) {
     frame.message = withAuthorStaffFlag(frame.message);
   }
   if (frame.type === 'presence') {

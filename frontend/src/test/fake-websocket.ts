@@ -83,6 +83,8 @@ export function message(id: number, seq: number, overrides: Partial<Message> = {
     deleted: false,
     mentions: [],
     mentions_room: false,
+    reply_to: null,
+    reactions: [],
     ...overrides,
   };
 }

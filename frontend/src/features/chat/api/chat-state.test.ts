@@ -330,3 +330,72 @@ describe('chatReducer: presence', () => {
     expect(s.typing).toEqual([]);
   });
 });
+
+describe('chatReducer: replies and reactions', () => {
+  const quote = (m: ReturnType<typeof message>) => ({ id: m.id, seq: m.seq, author: m.author, excerpt: m.body, deleted: false });
+  const original = message(10, 1, { body: 'the question' });
+  const answer = message(11, 2, { author: me, reply_to: quote(original) });
+  const start = (messages = [original, answer], event = 2) =>
+    chatReducer(initialChatState(me), { type: 'hello', frame: hello({ messages, event }) });
+  const replyOf = (s: ChatState, id = 11) => s.messages.find((m) => m.id === id)?.reply_to;
+
+  it('merges message.reacted by the larger event, keeping the reply and the reactions', () => {
+    let s = start();
+    const reacted = message(11, 2, { event: 3, author: me, reply_to: quote(original), reactions: [{ emoji: '👍', users: [jun] }] });
+    s = chatReducer(s, { type: 'message', event: 3, message: reacted });
+    expect(s.messages[1]?.reactions).toEqual([{ emoji: '👍', users: [jun] }]);
+    expect(s.messages[1]?.reply_to?.id).toBe(10);
+    expect(s.head).toBe(3);
+    // An older copy (the post itself, replayed) changes nothing.
+    s = chatReducer(s, { type: 'message', event: 2, message: answer });
+    expect(s.messages[1]?.reactions).toHaveLength(1);
+    // Nor does a catch-up of an older state; a newer one takes the reaction away.
+    s = chatReducer(s, { type: 'changes', changes: changes({ event: 3, messages: [answer] }) });
+    expect(s.messages[1]?.reactions).toHaveLength(1);
+    s = chatReducer(s, { type: 'changes', changes: changes({ event: 4, messages: [{ ...reacted, event: 4, reactions: [] }] }) });
+    expect(s.messages[1]?.reactions).toEqual([]);
+  });
+
+  it('brings quotes up to date when the original is edited: its first line, at most 140 characters', () => {
+    let s = start();
+    const long = `${'가'.repeat(150)}\nsecond line`;
+    s = chatReducer(s, { type: 'message', event: 3, message: message(10, 1, { event: 3, body: long, edited_at: '2026-11-23T10:05:00Z' }) });
+    expect(replyOf(s)?.excerpt).toBe('가'.repeat(140));
+    expect(replyOf(s)?.deleted).toBe(false);
+  });
+
+  it('shows a quote as deleted when the original is deleted, by frame or by one’s own delete', () => {
+    let s = start();
+    s = chatReducer(s, { type: 'message', event: 3, message: message(10, 1, { event: 3, deleted: true, body: '' }) });
+    expect(replyOf(s)).toMatchObject({ deleted: true, excerpt: '' });
+
+    s = chatReducer(start(), { type: 'removed', id: 10 });
+    expect(replyOf(s)).toMatchObject({ deleted: true, excerpt: '' });
+    expect(s.messages[0]).toMatchObject({ deleted: true, body: '', reactions: [] });
+  });
+
+  it('updates quotes of an original outside the window too, and not from a frame already applied', () => {
+    // The original (id 3) is older than the window; its edit still reaches the replies held.
+    const old = message(3, 1, { body: 'long ago' });
+    let s = start([message(11, 2, { reply_to: quote(old) })], 5);
+    s = chatReducer(s, { type: 'message', event: 6, message: message(3, 1, { event: 6, body: 'edited long ago' }) });
+    expect(ids(s)).toEqual([11]);
+    expect(replyOf(s)?.excerpt).toBe('edited long ago');
+    // A repeat of an older frame (event ≤ head) is not news: the quote stays as it is.
+    s = chatReducer(s, { type: 'message', event: 4, message: message(3, 1, { event: 4, body: 'stale' }) });
+    expect(replyOf(s)?.excerpt).toBe('edited long ago');
+  });
+
+  it('updates quotes from the answer to one’s own edit', () => {
+    const s = chatReducer(start(), { type: 'edited', message: message(10, 1, { event: 3, body: 'better question' }) });
+    expect(replyOf(s)?.excerpt).toBe('better question');
+  });
+
+  it('keeps a refused reaction until the next one', () => {
+    const failure = { messageId: 11, error: { code: 'invalid_emoji', detail: '', retryAfter: null } };
+    let s = chatReducer(start(), { type: 'reactFailed', failure });
+    expect(s.reactFailure).toEqual(failure);
+    s = chatReducer(s, { type: 'reactFailed', failure: null });
+    expect(s.reactFailure).toBeNull();
+  });
+});

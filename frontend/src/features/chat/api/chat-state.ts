@@ -1,5 +1,7 @@
 import { ONLINE_LIST_MAX, isStaff } from '@/lib/protocol';
-import type { Changes, HelloFrame, Message, PresenceFrame, PresenceSnapshot, Room, User, UserRef } from '@/lib/protocol';
+import type { Changes, HelloFrame, Message, PresenceFrame, PresenceSnapshot, ReplyRef, Room, User, UserRef } from '@/lib/protocol';
+
+import { refreshQuotes } from '../utils/replies';
 
 /**
  * Everything one open room shows, as a pure reducer. Messages are keyed by their global `id`, so
@@ -27,6 +29,14 @@ export interface PendingMessage {
   error: SendFailure | null;
   /** The people its `<@id>` tokens name, so the row can show their names before the ack. */
   mentions?: UserRef[];
+  /** The message it answers (sent as `reply_to`), quoted as it was when the reply was written. */
+  replyTo?: ReplyRef;
+}
+
+/** A reaction the server refused (`react` error frame, or the REST answer), shown under its message. */
+export interface ReactFailure {
+  messageId: number;
+  error: SendFailure;
 }
 
 /**
@@ -85,6 +95,8 @@ export interface ChatState {
    * it would mark the older unread ones read unseen.
    */
   loadingToEntry: boolean;
+  /** The latest refused reaction, until the user reacts again. */
+  reactFailure: ReactFailure | null;
 }
 
 export type ChatAction =
@@ -110,7 +122,9 @@ export type ChatAction =
   | { type: 'ended'; code: number }
   /** The membership at entry; only the first one counts. */
   | { type: 'entry'; entry: Entry }
-  | { type: 'loadingToEntry'; loading: boolean };
+  | { type: 'loadingToEntry'; loading: boolean }
+  /** A reaction was refused (a failure), or one was asked for again (null: the last failure is old news). */
+  | { type: 'reactFailed'; failure: ReactFailure | null };
 
 const MAX_NOTICES = 200;
 
@@ -134,6 +148,7 @@ export function initialChatState(you: User): ChatState {
     ahead: [],
     entry: null,
     loadingToEntry: false,
+    reactFailure: null,
   };
 }
 
@@ -196,17 +211,32 @@ export function mergeIntoWindow(held: Message[], incoming: Message[]): Message[]
   return mergeMessages(held, oldest === undefined ? incoming : incoming.filter((m) => m.id >= oldest));
 }
 
-/** Messages from the server; `replace` swaps the whole window (a fresh join or a resync). */
-function settle(state: ChatState, incoming: Message[], replace = false): ChatState {
+/**
+ * The window with the quotes of every reply to one of `incoming` brought up to date. Each
+ * original is taken as held after the merge (so a stale copy changes nothing), or as it came
+ * when it lies outside the window.
+ */
+function withQuotes(messages: Message[], incoming: readonly Message[]): Message[] {
+  if (incoming.length === 0 || !messages.some((m) => m.reply_to)) return messages;
+  const held = new Map(messages.map((m) => [m.id, m]));
+  return refreshQuotes(messages, incoming.map((m) => held.get(m.id) ?? m));
+}
+
+/**
+ * Messages from the server; `replace` swaps the whole window (a fresh join or a resync).
+ * `quotes`: they are news (not a frame already applied), so replies held quote them as they are.
+ */
+function settle(state: ChatState, incoming: Message[], replace = false, quotes = true): ChatState {
   const mine = new Set(
     incoming.filter((m) => m.author.id === state.you.id && m.client_id).map((m) => m.client_id as string),
   );
   // A new message from someone ends their typing notice; an edit or a delete says nothing about it.
   const held = new Set(state.messages.map((m) => m.id));
   const authors = new Set(incoming.filter((m) => !held.has(m.id) && !m.deleted).map((m) => m.author.id));
+  const merged = replace ? mergeMessages([], incoming) : mergeIntoWindow(state.messages, incoming);
   return {
     ...state,
-    messages: replace ? mergeMessages([], incoming) : mergeIntoWindow(state.messages, incoming),
+    messages: quotes ? withQuotes(merged, incoming) : merged,
     // Pending sends survive a replace: they are resent after `hello` unless the server holds them.
     pending: mine.size ? state.pending.filter((p) => !mine.has(p.clientId)) : state.pending,
     typing: state.typing.some((t) => authors.has(t.user.id))
@@ -364,8 +394,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const c = action.changes;
       return { ...synced(state, c), onlineCount: unversionedCount(state, c.room) };
     }
-    case 'message':
-      return { ...settle(state, [action.message]), ...applied(state, action.event) };
+    case 'message': {
+      // A frame already applied (a repeat after `hello`) may be older than the quotes held.
+      const news = action.event > state.head && !state.ahead.includes(action.event);
+      return { ...settle(state, [action.message], false, news), ...applied(state, action.event) };
+    }
     case 'roomUpdated':
       return {
         ...state,
@@ -384,12 +417,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       };
     }
     case 'edited':
-      return { ...state, messages: mergeIntoWindow(state.messages, [action.message]) };
+      return { ...state, messages: withQuotes(mergeIntoWindow(state.messages, [action.message]), [action.message]) };
     case 'removed': {
       const held = state.messages.find((m) => m.id === action.id);
       if (!held || held.deleted) return state;
-      const tombstone = { ...held, deleted: true, body: '' };
-      return { ...state, messages: state.messages.map((m) => (m.id === action.id ? tombstone : m)) };
+      const tombstone = { ...held, deleted: true, body: '', mentions: [], mentions_room: false, reactions: [] };
+      const messages = state.messages.map((m) => (m.id === action.id ? tombstone : m));
+      return { ...state, messages: withQuotes(messages, [tombstone]) };
     }
     case 'rejected':
       return updatePending(state, action.clientId, { status: 'failed', error: action.error });
@@ -420,5 +454,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return state.entry ? state : { ...state, entry: action.entry };
     case 'loadingToEntry':
       return state.loadingToEntry === action.loading ? state : { ...state, loadingToEntry: action.loading };
+    case 'reactFailed':
+      return state.reactFailure === action.failure ? state : { ...state, reactFailure: action.failure };
   }
 }

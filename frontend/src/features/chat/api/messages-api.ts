@@ -34,8 +34,14 @@ export function createMessagesApi(api: ApiClient) {
       const page = await api.get<MessagePage>(`${base(slug)}/messages/`, { before: id });
       return { ...page, messages: [...page.messages].reverse().map(withAuthorStaffFlag) };
     },
-    send: async (slug: string, body: string, clientId: string) =>
-      withAuthorStaffFlag(await api.post<Message>(`${base(slug)}/messages/`, { body, client_id: clientId })),
+    /** `replyTo`: the id of the message it answers. */
+    async send(slug: string, body: string, clientId: string, replyTo?: number): Promise<Message> {
+      const payload = replyTo === undefined ? { body, client_id: clientId } : { body, client_id: clientId, reply_to: replyTo };
+      return withAuthorStaffFlag(await api.post<Message>(`${base(slug)}/messages/`, payload));
+    },
+    /** Adds (`on`) or removes one's `emoji` on message `id`; idempotent. The message with its reactions now. */
+    react: async (slug: string, id: number, emoji: string, on: boolean) =>
+      withAuthorStaffFlag(await api.post<Message>(`${base(slug)}/messages/${id}/reactions/`, { emoji, on })),
     edit: async (slug: string, id: number, body: string) =>
       withAuthorStaffFlag(await api.patch<Message>(`${base(slug)}/messages/${id}/`, { body })),
     remove: (slug: string, id: number) => api.del(`${base(slug)}/messages/${id}/`),

@@ -29,6 +29,7 @@ function setup(changesAnswer: () => Changes = () => changes()) {
     send: vi.fn(async (_slug: string, body: string, clientId: string) => own(100, 5, clientId, body)),
     edit: vi.fn(),
     remove: vi.fn(),
+    react: vi.fn(),
     typing: vi.fn(async () => undefined),
     leave: vi.fn(async () => undefined),
   };

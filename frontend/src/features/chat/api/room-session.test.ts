@@ -18,6 +18,9 @@ function fakeApi(overrides: Record<string, unknown> = {}) {
     remove: vi.fn(async (_slug: string, _id: number): Promise<void> => undefined),
     typing: vi.fn(async (_slug: string): Promise<void> => undefined),
     leave: vi.fn(async (_slug: string, _connection: string): Promise<void> => undefined),
+    react: vi.fn(async (_slug: string, _id: number, _emoji: string, _on: boolean): Promise<Message> => {
+      throw new Error('not expected');
+    }),
   };
   return { ...defaults, ...overrides };
 }
@@ -750,5 +753,121 @@ describe('RoomSession connection indicator', () => {
     const { server, session } = setup();
     server.drop(4403);
     expect(session.connection.getState()).toEqual({ status: 'offline', retryAt: null, stoppedBy: 4403 });
+  });
+});
+
+describe('RoomSession: replies and reactions', () => {
+  const quote = { id: 10, seq: 1, author: jun, excerpt: 'the question', deleted: false };
+  const reacted = (event: number, users = [jun, me]) => message(10, 1, { event, reactions: [{ emoji: '👍', users }] });
+
+  function httpMode(server: FakeServer) {
+    server.drop();
+    vi.advanceTimersByTime(600);
+    server.drop();
+    vi.advanceTimersByTime(1100);
+    server.drop();
+  }
+
+  it('sends reply_to with a reply over the socket, and again when it is resent', () => {
+    const { server, session } = setup();
+    server.hello({ messages: [message(10, 1)] });
+    session.send('the answer', undefined, quote);
+    expect(server.last.sent).toEqual([{ type: 'send', body: 'the answer', client_id: 'c1', reply_to: 10 }]);
+    expect(session.state.pending[0]?.replyTo).toEqual(quote);
+    server.drop();
+    vi.runOnlyPendingTimers();
+    server.hello({ messages: [message(10, 1)] });
+    expect(server.last.sent).toEqual([{ type: 'send', body: 'the answer', client_id: 'c1', reply_to: 10 }]);
+  });
+
+  it('posts reply_to with a reply in HTTP mode', async () => {
+    const api = fakeApi();
+    const { server, session } = setup(api);
+    httpMode(server);
+    await vi.waitFor(() => expect(session.state.ready).toBe(true));
+    session.send('the answer', undefined, quote);
+    await vi.waitFor(() => expect(session.state.pending).toEqual([]));
+    expect(api.send).toHaveBeenCalledWith('general', 'the answer', 'c1', 10);
+  });
+
+  it('reacts with a react frame and applies message.reacted like an edit', () => {
+    const { server, session } = setup();
+    server.hello({ messages: [message(10, 1)] });
+    session.react(10, '👍', true);
+    expect(server.last.sent).toEqual([{ type: 'react', message_id: 10, emoji: '👍', on: true }]);
+    server.emit({ type: 'message.reacted', event: 2, message: reacted(2) });
+    expect(session.state.messages[0]?.reactions).toEqual([{ emoji: '👍', users: [jun, me] }]);
+    expect(session.state.head).toBe(2);
+    expect(session.state.reactFailure).toBeNull();
+  });
+
+  it('shows a refused react under its message, and forgets it at the next react', () => {
+    const { server, session } = setup();
+    server.hello({ messages: [message(10, 1), message(11, 2)] });
+    session.react(11, 'nope', true);
+    server.emit({ type: 'error', code: 'invalid_emoji', detail: '`emoji` must be one emoji.' });
+    expect(session.state.reactFailure).toEqual({ messageId: 11, error: { code: 'invalid_emoji', detail: '`emoji` must be one emoji.', retryAfter: null } });
+    session.react(10, '👍', true);
+    expect(session.state.reactFailure).toBeNull();
+    server.emit({ type: 'error', code: 'rate_limited', detail: 'wait', retry_after: 2 });
+    expect(session.state.reactFailure).toMatchObject({ messageId: 10, error: { code: 'rate_limited', retryAfter: 2 } });
+    // A refusal comes back at once, a success later through the fan-out: the refusal is the latest react's.
+    session.react(10, '🎉', true);
+    session.react(11, '🎉', true);
+    server.emit({ type: 'error', code: 'message_deleted', detail: 'deleted' });
+    expect(session.state.reactFailure).toMatchObject({ messageId: 11, error: { code: 'message_deleted' } });
+  });
+
+  it('does not take an error for a react that was answered, or one not about reactions, as a refusal', () => {
+    const { server, session } = setup();
+    server.hello({ messages: [message(10, 1)] });
+    session.react(10, '👍', true);
+    server.emit({ type: 'message.reacted', event: 2, message: reacted(2) });
+    server.emit({ type: 'error', code: 'rate_limited', detail: 'reads' });
+    expect(session.state.reactFailure).toBeNull();
+    session.react(10, '🎉', true);
+    server.emit({ type: 'error', code: 'invalid_json', detail: '' });
+    expect(session.state.reactFailure).toBeNull();
+    // A react that changed nothing gets no answer; it stops waiting for one.
+    vi.advanceTimersByTime(11_000);
+    server.emit({ type: 'error', code: 'rate_limited', detail: 'reads' });
+    expect(session.state.reactFailure).toBeNull();
+  });
+
+  it('catches up when a react is refused because the client is behind (archived, deleted)', async () => {
+    const api = fakeApi({ changes: vi.fn(async () => changes({ event: 2, room: room({ is_archived: true, last_event: 2 }) })) });
+    const { server, session } = setup(api);
+    server.hello({ messages: [message(10, 1)] });
+    session.react(10, '👍', true);
+    server.emit({ type: 'error', code: 'room_archived', detail: 'archived' });
+    expect(session.state.reactFailure?.error.code).toBe('room_archived');
+    await vi.waitFor(() => expect(session.state.room?.is_archived).toBe(true));
+  });
+
+  it('reacts over REST in HTTP mode and applies the message it answers with', async () => {
+    const api = fakeApi({
+      changes: vi.fn(async (_slug: string, since?: number) => (since === undefined ? changes({ messages: [message(10, 1)] }) : changes({ event: 1 }))),
+      react: vi.fn(async () => reacted(2, [me])),
+    });
+    const { server, session } = setup(api);
+    httpMode(server);
+    await vi.waitFor(() => expect(session.connection.getState().status).toBe('http'));
+    session.react(10, '👍', true);
+    await vi.waitFor(() => expect(session.state.messages[0]?.reactions).toEqual([{ emoji: '👍', users: [me] }]));
+    expect(api.react).toHaveBeenCalledWith('general', 10, '👍', true);
+    expect(server.sockets.every((ws) => ws.sent.every((f) => f.type !== 'react'))).toBe(true);
+  });
+
+  it('shows a REST refusal of a reaction under its message', async () => {
+    const api = fakeApi({
+      react: vi.fn(async () => {
+        throw new ApiError(400, 'too_many_reactions', 'Too many.');
+      }),
+    });
+    const { server, session } = setup(api);
+    httpMode(server);
+    await vi.waitFor(() => expect(session.state.ready).toBe(true));
+    session.react(10, '🦄', true);
+    await vi.waitFor(() => expect(session.state.reactFailure).toMatchObject({ messageId: 10, error: { code: 'too_many_reactions' } }));
   });
 });

@@ -5,13 +5,13 @@ import { newClientId, tabConnectionId } from '@/lib/ids';
 import type { MembershipApi } from '@/lib/membership-api';
 import { createMemberships } from '@/lib/memberships';
 import type { Memberships } from '@/lib/memberships';
-import type { Changes, Message, User, UserRef } from '@/lib/protocol';
+import type { Changes, ClientFrame, ErrorFrame, Message, ReplyRef, User, UserRef } from '@/lib/protocol';
 import type { RoomSocket } from '@/lib/socket';
 import { createStore } from '@/lib/store';
 import type { ReadonlyStore, Store } from '@/lib/store';
 
 import { chatReducer, hasGap, initialChatState, resumeSince } from './chat-state';
-import type { ChatAction, ChatState, SendFailure } from './chat-state';
+import type { ChatAction, ChatState, PendingMessage, SendFailure } from './chat-state';
 import type { MessagesApi } from './messages-api';
 import { RoomReading } from './room-reading';
 
@@ -61,6 +61,35 @@ const MAX_CATCH_UP_ROUNDS = 5;
 const STALE_STATUS = new Set([403, 404, 409]);
 /** REST answers that end the room for good, as the close code the socket would have used. */
 const ENDING_STATUS: Record<number, number | undefined> = { 401: 4401, 404: 4404 };
+/**
+ * Refusals a `react` may get. Its `error` frame names no message, but the server answers a
+ * refusal at once, in the order of the frames, while a reaction that went through comes back
+ * later through the room's fan-out: such an error answers the latest `react` still waiting.
+ */
+const REACT_REFUSALS = new Set([
+  'invalid_emoji',
+  'too_many_reactions',
+  'rate_limited',
+  'room_archived',
+  'message_deleted',
+  'not_found',
+  'invalid_field',
+  'unavailable',
+]);
+/** Refusals that mean what the client shows is out of date (the room archived, the message deleted). */
+const STALE_REACT_REFUSALS = new Set(['room_archived', 'message_deleted', 'not_found']);
+/**
+ * How long a `react` waits for its answer. One that changes nothing (reacting with an emoji
+ * already yours) gets none at all, so it stops waiting after this.
+ */
+const REACT_ANSWER_MS = 10_000;
+
+interface SentReaction {
+  messageId: number;
+  emoji: string;
+  on: boolean;
+  at: number;
+}
 
 export class RoomSession {
   readonly store: Store<ChatState, ChatAction>;
@@ -84,6 +113,8 @@ export class RoomSession {
   private lastTypingSent = -Infinity;
   private stopped = false;
   private olderRequest: Promise<void> | null = null;
+  /** `react` frames sent and not answered yet, oldest first. */
+  private reactsSent: SentReaction[] = [];
 
   constructor(options: RoomSessionOptions) {
     this.o = {
@@ -158,6 +189,10 @@ export class RoomSession {
       s.on('message.new', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
       s.on('message.edited', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
       s.on('message.deleted', (f) => this.applyEvent({ type: 'message', event: f.event, message: f.message })),
+      s.on('message.reacted', (f) => {
+        this.applyEvent({ type: 'message', event: f.event, message: f.message });
+        this.reactAnswered(f.message);
+      }),
       s.on('room.updated', (f) => this.applyEvent({ type: 'roomUpdated', event: f.event, room: f.room })),
       s.on('presence', (f) => d({ type: 'presence', frame: f, at: new Date(this.o.now()).toISOString() })),
       s.on('typing', (f) => d({ type: 'typing', user: f.user, until: this.o.now() + this.o.typingShowMs })),
@@ -166,6 +201,7 @@ export class RoomSession {
       }),
       s.on('error', (f) => {
         if (f.client_id) d({ type: 'rejected', clientId: f.client_id, error: failure(f.code, f.detail, f.retry_after) });
+        else this.reactRefused(f);
       }),
       s.subscribe(() => this.onSocketState()),
     );
@@ -188,16 +224,68 @@ export class RoomSession {
     if (this.pollTimer !== null) void this.pollOnce();
   }
 
-  /** `mentions`: the people the body's `<@id>` tokens name, shown by name until the ack. */
-  send(body: string, mentions?: UserRef[]): void {
+  /**
+   * `mentions`: the people the body's `<@id>` tokens name, shown by name until the ack.
+   * `replyTo`: the message it answers, sent as `reply_to`.
+   */
+  send(body: string, mentions?: UserRef[], replyTo?: ReplyRef): void {
     const trimmed = body.trim();
     if (!trimmed) return;
     const clientId = this.o.newClientId();
-    this.store.dispatch({
-      type: 'send',
-      pending: { clientId, body, createdAt: new Date(this.o.now()).toISOString(), status: 'pending', error: null, mentions },
-    });
+    const createdAt = new Date(this.o.now()).toISOString();
+    const pending: PendingMessage = { clientId, body, createdAt, status: 'pending', error: null, mentions };
+    if (replyTo) pending.replyTo = replyTo;
+    this.store.dispatch({ type: 'send', pending });
     this.deliver(clientId);
+  }
+
+  /**
+   * Adds (`on`) or takes back the user's `emoji` on a message. Over the socket the answer is the
+   * `message.reacted` frame everyone gets, or an `error`; without a socket it goes over REST, whose
+   * answer is the message with its reactions now. A refusal lands in the state (`reactFailure`).
+   */
+  react(messageId: number, emoji: string, on: boolean): void {
+    if (this.state.reactFailure) this.store.dispatch({ type: 'reactFailed', failure: null });
+    const now = this.o.now();
+    this.reactsSent = this.reactsSent.filter((r) => now - r.at < REACT_ANSWER_MS);
+    if (this.socket.send({ type: 'react', message_id: messageId, emoji, on }) === 'sent') {
+      this.reactsSent.push({ messageId, emoji, on, at: now });
+      return;
+    }
+    void this.reactOverHttp(messageId, emoji, on);
+  }
+
+  private async reactOverHttp(messageId: number, emoji: string, on: boolean): Promise<void> {
+    try {
+      const message = await this.refreshOnRefusal(this.o.api.react(this.o.slug, messageId, emoji, on));
+      if (!this.stopped) this.store.dispatch({ type: 'edited', message });
+    } catch (err) {
+      if (this.stopped) return;
+      if (err instanceof ApiError && err.status === 401) {
+        this.store.dispatch({ type: 'ended', code: 4401 });
+        return;
+      }
+      const error = err instanceof ApiError ? failure(err.code, err.message, err.retryAfter) : failure('network', String(err), null);
+      this.store.dispatch({ type: 'reactFailed', failure: { messageId, error } });
+    }
+  }
+
+  /** A `message.reacted` answers the reacts it shows done. */
+  private reactAnswered(message: Message): void {
+    const me = this.state.you.id;
+    const mine = (emoji: string) => (message.reactions ?? []).some((r) => r.emoji === emoji && r.users.some((u) => u.id === me));
+    this.reactsSent = this.reactsSent.filter((r) => r.messageId !== message.id || mine(r.emoji) !== r.on);
+  }
+
+  /** An `error` without a `client_id`: the refusal of the latest `react` still waiting, if it is one. */
+  private reactRefused(f: ErrorFrame): void {
+    const now = this.o.now();
+    this.reactsSent = this.reactsSent.filter((r) => now - r.at < REACT_ANSWER_MS);
+    if (!REACT_REFUSALS.has(f.code)) return;
+    const sent = this.reactsSent.pop();
+    if (!sent) return;
+    this.store.dispatch({ type: 'reactFailed', failure: { messageId: sent.messageId, error: failure(f.code, f.detail, f.retry_after) } });
+    if (STALE_REACT_REFUSALS.has(f.code) && this.state.ready) this.requestCatchUp();
   }
 
   /** Same `client_id` as the first try, so the server can never store it twice. */
@@ -302,14 +390,14 @@ export class RoomSession {
     if (this.status === 'http') {
       void this.post(clientId);
     } else {
-      this.socket.send({ type: 'send', body: p.body, client_id: clientId }, clientId);
+      this.socket.send(sendFrame(p), clientId);
     }
   }
 
   private resendPending(): void {
     for (const p of this.state.pending) {
       if (p.status === 'pending' && !this.posting.has(p.clientId)) {
-        this.socket.send({ type: 'send', body: p.body, client_id: p.clientId }, p.clientId);
+        this.socket.send(sendFrame(p), p.clientId);
       }
     }
   }
@@ -320,7 +408,8 @@ export class RoomSession {
     this.socket.cancelQueued(clientId);
     this.posting.add(clientId);
     try {
-      const message = await this.o.api.send(this.o.slug, p.body, clientId);
+      const { slug } = this.o;
+      const message = await (p.replyTo ? this.o.api.send(slug, p.body, clientId, p.replyTo.id) : this.o.api.send(slug, p.body, clientId));
       if (this.stopped) return;
       this.store.dispatch({ type: 'ack', clientId, message });
       this.reading.ownMessage(message.seq);
@@ -479,6 +568,13 @@ export class RoomSession {
     })();
     return this.catchingUp;
   }
+}
+
+/** The `send` frame of a pending message; `reply_to` only when it answers one. */
+function sendFrame(p: PendingMessage): ClientFrame {
+  const frame: Extract<ClientFrame, { type: 'send' }> = { type: 'send', body: p.body, client_id: p.clientId };
+  if (p.replyTo) frame.reply_to = p.replyTo.id;
+  return frame;
 }
 
 function failure(code: string, detail: string, retryAfter: number | null | undefined): SendFailure {

@@ -16,6 +16,7 @@ import type { RoomSession } from '../api/room-session';
 import { useFocusMessage } from '../hooks/use-focus-message';
 import { useChatState, useConnectionState, useRoomSession } from '../hooks/use-room-session';
 import type { SocketFactory } from '../hooks/use-room-session';
+import { quoteOf } from '../utils/replies';
 import { Composer } from './composer';
 import type { ComposerMentions } from './composer';
 import { MessageList } from './message-list';
@@ -121,7 +122,20 @@ export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers
   const refusedSend = state.pending.find((p) => p.status === 'failed' && MENTION_REFUSALS.has(p.error?.code ?? ''));
   const refused = refusedSend ? { key: refusedSend.clientId, body: refusedSend.body } : null;
 
-  const highlight = useFocusMessage(session, focusMessage, state.ready);
+  const notified = useFocusMessage(session, focusMessage, state.ready);
+  // A reply's quote was chosen: its original, loaded back to if need be, then shown like a notified one.
+  const [jumpTo, setJumpTo] = useState<{ id: number } | null>(null);
+  const jumped = useFocusMessage(session, jumpTo, state.ready);
+  const highlight = jumped ?? notified;
+  const onJumpTo = useCallback((id: number) => setJumpTo({ id }), []);
+
+  // The message the next send answers, read from the state so its quote follows edits; a delete
+  // (or an archive) ends the reply.
+  const [replyId, setReplyId] = useState<number | null>(null);
+  const original = replyId === null || archived ? undefined : state.messages.find((m) => m.id === replyId && !m.deleted);
+  const reply = useMemo(() => (original ? { quote: quoteOf(original), mentions: original.mentions } : null), [original]);
+  const onReply = useCallback((m: Message) => setReplyId(m.id), []);
+  const onReact = useCallback((id: number, emoji: string, on: boolean) => session.react(id, emoji, on), [session]);
 
   return (
     <div className="screen chat">
@@ -203,6 +217,9 @@ export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers
               // Not while the history up to the first unread message loads (chat-state.ts).
               onSeen={state.loadingToEntry ? undefined : (seq) => session.reading.seen(seq)}
               highlight={highlight}
+              onReply={onReply}
+              onReact={onReact}
+              onJumpTo={onJumpTo}
             />
           ) : (
             <div className="chat__loading muted">{t('chat.loading')}</div>
@@ -217,7 +234,12 @@ export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers
             autoFocus={focusTextOnEntry()}
             mentions={mentions}
             refused={refused}
-            onSend={(body, mentioned) => session.send(body, mentioned)}
+            reply={reply}
+            onCancelReply={() => setReplyId(null)}
+            onSend={(body, mentioned) => {
+              session.send(body, mentioned, reply?.quote);
+              setReplyId(null);
+            }}
             onTyping={() => session.notifyTyping()}
           />
         </main>

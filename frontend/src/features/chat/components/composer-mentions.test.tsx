@@ -72,6 +72,17 @@ describe('Composer @mentions', () => {
     expect(onSend).toHaveBeenCalledWith('@Ju');
   });
 
+  it('takes Shift+Enter as a new line even while suggesting, and sends Markdown as typed', async () => {
+    const { onSend, box } = setup();
+    await userEvent.type(box, '**look** @Ju');
+    await screen.findAllByRole('option');
+    await userEvent.keyboard('{Shift>}{Enter}{/Shift}');
+    expect(box).toHaveValue('**look** @Ju\n');
+    expect(onSend).not.toHaveBeenCalled();
+    await userEvent.keyboard('- one{Shift>}{Enter}{/Shift}- two{Enter}');
+    expect(onSend).toHaveBeenCalledWith('**look** @Ju\n- one\n- two');
+  });
+
   it('offers @room first only where it may be used', async () => {
     const first = setup();
     await userEvent.type(first.box, '@');

@@ -1,14 +1,15 @@
-import { useId, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 
 import { t } from '@/lib/i18n';
 import { namesToTokens, parseMentions, tokensToNames } from '@/lib/mentions';
-import type { UserRef } from '@/lib/protocol';
+import type { ReplyRef, UserRef } from '@/lib/protocol';
 
 import { applyPick, findTrigger, useMentionOptions } from '../hooks/use-mention-picker';
 import type { MentionOption, MentionSource, Trigger } from '../hooks/use-mention-picker';
 import { errorText } from '../utils/error-text';
 import { MentionListbox } from './mention-listbox';
+import { ReplyBar } from './reply-bar';
 
 /** The count shows from this share of the limit on (3500 of 4000). */
 const SHOW_COUNT_AT = 7 / 8;
@@ -32,12 +33,18 @@ interface Props {
   mentions?: ComposerMentions;
   /** A send the server refused for its mentions: its text comes back into the box if it is empty. */
   refused?: { key: string; body: string } | null;
+  /** The message the next send answers ("Replying to …" above the box), and its mentions. */
+  reply?: { quote: ReplyRef; mentions?: readonly UserRef[] } | null;
+  /** Its × button, or Escape in the box. */
+  onCancelReply?: () => void;
   /** The body with `<@id>` for each person picked, and those people (when there are any). */
   onSend: (body: string, mentioned?: UserRef[]) => void;
   onTyping: () => void;
 }
 
-export function Composer({ disabled, disabledReason, maxLength, autoFocus = false, mentions, refused = null, onSend, onTyping }: Props) {
+export function Composer(props: Props) {
+  const { disabled, disabledReason, maxLength, autoFocus = false, mentions, refused = null, onSend, onTyping } = props;
+  const { reply = null, onCancelReply } = props;
   const [body, setBody] = useState('');
   const [trigger, setTrigger] = useState<Trigger | null>(null);
   /** The `@` whose suggestions were closed with Escape: they stay closed until another `@`. */
@@ -50,6 +57,13 @@ export function Composer({ disabled, disabledReason, maxLength, autoFocus = fals
   const ref = useRef<HTMLTextAreaElement>(null);
   const caretAfter = useRef<number | null>(null);
   const listboxId = useId();
+  const replyBarId = useId();
+  const replyTo = reply?.quote.id;
+
+  // Choosing Reply puts the keyboard here, to write the answer.
+  useEffect(() => {
+    if (replyTo !== undefined) ref.current?.focus();
+  }, [replyTo]);
 
   const options = useMentionOptions(mentions, trigger);
   const open = !disabled && trigger !== null && trigger.start !== dismissedAt && options.length > 0;
@@ -145,6 +159,11 @@ export function Composer({ disabled, disabledReason, maxLength, autoFocus = fals
         }
       }
     }
+    if (e.key === 'Escape' && reply && onCancelReply && !composing) {
+      e.preventDefault();
+      onCancelReply();
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !composing) {
       e.preventDefault();
       send();
@@ -164,7 +183,18 @@ export function Composer({ disabled, disabledReason, maxLength, autoFocus = fals
     : {};
 
   return (
-    <form className="composer" onSubmit={send}>
+    <form className={`composer${reply ? ' composer--replying' : ''}`} onSubmit={send}>
+      {reply && onCancelReply ? (
+        <ReplyBar
+          id={replyBarId}
+          quote={reply.quote}
+          mentions={reply.mentions}
+          onCancel={() => {
+            onCancelReply();
+            ref.current?.focus();
+          }}
+        />
+      ) : null}
       {mentions ? (
         <MentionListbox id={listboxId} open={open} options={options} activeIndex={activeIndex} onPick={pick} />
       ) : null}
@@ -183,6 +213,7 @@ export function Composer({ disabled, disabledReason, maxLength, autoFocus = fals
         value={body}
         disabled={disabled}
         aria-invalid={tooLong || error !== null || undefined}
+        aria-describedby={reply && onCancelReply ? replyBarId : undefined}
         // Only when it mounts (entering a room), never on a later render.
         autoFocus={autoFocus}
         {...combobox}

@@ -27,6 +27,11 @@ interface Props {
   onSeen?: (seq: number) => void;
   /** Scrolled to and marked (a notification was opened for it); a new object each time. */
   highlight?: { id: number } | null;
+  /** Reply to a message: the message box says so and the next send answers it. */
+  onReply?: (message: Message) => void;
+  onReact?: (messageId: number, emoji: string, on: boolean) => void;
+  /** A reply's quote was chosen: bring its original into view. */
+  onJumpTo?: (id: number) => void;
 }
 
 const BOTTOM_SLACK_PX = 48;
@@ -47,8 +52,12 @@ export function MessageList({
   messageMaxLength,
   onSeen,
   highlight = null,
+  onReply,
+  onReact,
+  onJumpTo,
 }: Props) {
   const items = useMemo(() => buildTimeline(state), [state]);
+  const held = useMemo(() => new Map(state.messages.map((m) => [m.id, m])), [state.messages]);
   const hasMore = state.hasMore;
   const loadingToEntry = state.loadingToEntry;
   const scroller = useRef<HTMLDivElement>(null);
@@ -176,6 +185,9 @@ export function MessageList({
   const you = state.you;
   // An archived room is read-only; moderators may still clean it up (docs/protocol.md).
   const writable = !state.room?.is_archived || you.is_staff;
+  // Replies and reactions are refused in an archived room, moderators' too.
+  const open = !state.room?.is_archived;
+  const reactFailure = state.reactFailure;
   const render = (item: TimelineItem) => {
     switch (item.kind) {
       case 'day':
@@ -219,6 +231,11 @@ export function MessageList({
             onDelete={onDelete}
             youId={you.id}
             highlighted={highlight?.id === item.message.id}
+            onReply={open ? onReply : undefined}
+            onReact={open ? onReact : undefined}
+            onJumpTo={onJumpTo}
+            quoteMentions={item.message.reply_to ? held.get(item.message.reply_to.id)?.mentions : undefined}
+            reactFailure={reactFailure?.messageId === item.message.id ? reactFailure.error : null}
           />
         );
     }

@@ -30,7 +30,7 @@ describe('MessageRow', () => {
     expect(screen.getByText(/<img src=x/)).toBeInTheDocument();
     const link = screen.getByRole('link', { name: 'https://example.com/x' });
     expect(link).toHaveAttribute('target', '_blank');
-    expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+    expect(link).toHaveAttribute('rel', 'noopener noreferrer nofollow');
   });
 
   it('shows a deleted message as a tombstone without actions', () => {

@@ -8,9 +8,12 @@ import { namesToTokens, tokensToNames } from '@/lib/mentions';
 import type { Message, UserRef } from '@/lib/protocol';
 import { formatFull, formatTime } from '@/utils/format';
 
+import type { SendFailure } from '../api/chat-state';
 import { describeError } from '../utils/error-text';
 import { mentionsYou } from '../utils/mentions-you';
 import { MessageBody } from './message-body';
+import { ReactionBar } from './reaction-bar';
+import { ReplyQuote } from './reply-quote';
 
 interface Props {
   message: Message;
@@ -28,10 +31,23 @@ interface Props {
   youId?: number;
   /** Briefly marked: the message a notification was opened for. */
   highlighted?: boolean;
+  /** Offers Reply (not in an archived room). */
+  onReply?: (message: Message) => void;
+  /** Offers React and toggling the chips; without it the reactions are read-only. */
+  onReact?: (messageId: number, emoji: string, on: boolean) => void;
+  /** Brings the original of a reply into view. */
+  onJumpTo?: (id: number) => void;
+  /** The original's mentions where it is held, for its quote. */
+  quoteMentions?: readonly UserRef[];
+  /** The server refused the user's last reaction to this message. */
+  reactFailure?: SendFailure | null;
 }
 
 export function MessageRow(props: Props) {
   const { message, own, continued, canEdit, canDelete, messageMaxLength, onEdit, onDelete, youId, highlighted = false } = props;
+  const { onReply, onReact, onJumpTo, quoteMentions, reactFailure = null } = props;
+  const [picking, setPicking] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
   const mentioned = mentionsYou(message, youId);
   const [editingNow, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -87,6 +103,7 @@ export function MessageRow(props: Props) {
             </time>
           </div>
         )}
+        {message.reply_to ? <ReplyQuote reply={message.reply_to} mentions={quoteMentions} onJump={onJumpTo} /> : null}
         {editing ? (
           <EditBox
             initial={message.body}
@@ -112,8 +129,22 @@ export function MessageRow(props: Props) {
             ) : null}
           </div>
         )}
-        {!message.deleted && !editing && (canEdit || canDelete) ? (
-          <div className={`message__actions${confirming ? ' message__actions--open' : ''}`}>
+        {!message.deleted && !editing ? (
+          <ReactionBar
+            reactions={message.reactions ?? []}
+            youId={youId}
+            onReact={onReact ? (emoji, on) => onReact(message.id, emoji, on) : undefined}
+            picking={picking}
+            onPickerClose={() => {
+              setPicking(false);
+              reactButton.current?.focus();
+            }}
+            failure={reactFailure}
+            messageMaxLength={messageMaxLength}
+          />
+        ) : null}
+        {!message.deleted && !editing && (canEdit || canDelete || onReply || onReact) ? (
+          <div className={`message__actions${confirming || (picking && onReact) ? ' message__actions--open' : ''}`}>
             {confirming ? (
               <>
                 <span className="message__confirm">{t('chat.confirmDelete')}</span>
@@ -131,6 +162,30 @@ export function MessageRow(props: Props) {
               </>
             ) : (
               <>
+                {onReply ? (
+                  <button
+                    type="button"
+                    className="chip"
+                    aria-label={t('chat.replyTo', { name: message.author.display_name })}
+                    data-testid="reply-message"
+                    onClick={() => onReply(message)}
+                  >
+                    {t('chat.reply')}
+                  </button>
+                ) : null}
+                {onReact ? (
+                  <button
+                    ref={reactButton}
+                    type="button"
+                    className="chip"
+                    aria-label={t('chat.reactTo', { name: message.author.display_name })}
+                    aria-expanded={picking}
+                    data-testid="react-message"
+                    onClick={() => setPicking((open) => !open)}
+                  >
+                    {t('chat.react')}
+                  </button>
+                ) : null}
                 {canEdit ? (
                   <button type="button" className="chip" data-testid="edit-message" onClick={() => setEditing(true)}>
                     {t('chat.edit')}

@@ -6,6 +6,7 @@ import type { User } from '@/lib/protocol';
 import type { PendingMessage } from '../api/chat-state';
 import { errorText } from '../utils/error-text';
 import { MessageBody } from './message-body';
+import { ReplyQuote } from './reply-quote';
 
 interface Props {
   pending: PendingMessage;
@@ -23,19 +24,22 @@ interface Props {
  * Refusals that the same message can never get past: only discarding makes sense (a mention
  * refusal puts the text back in the message box to be fixed).
  */
-const FINAL_ERRORS = new Set(['room_archived', 'too_many_mentions', 'room_mention_not_allowed']);
+const FINAL_ERRORS = new Set(['room_archived', 'too_many_mentions', 'room_mention_not_allowed', 'invalid_reply']);
+
+/** A reply refused because its original was deleted meanwhile: the same message can never get past that either. */
+const replyGone = (p: PendingMessage) => p.replyTo !== undefined && p.error?.code === 'message_deleted';
 
 function reason(p: PendingMessage, messageMaxLength: number): string {
   const e = p.error;
   if (!e) return '';
-  const text = errorText(e.code, e.detail, { messageMaxLength });
+  const text = replyGone(p) ? t('error.reply_deleted') : errorText(e.code, e.detail, { messageMaxLength });
   return e.retryAfter ? `${text} ${t('chat.retryIn', { seconds: e.retryAfter })}` : text;
 }
 
 export function PendingRow({ pending, continued, you, waiting, messageMaxLength, onRetry, onDiscard }: Props) {
   const failed = pending.status === 'failed';
   const delivery = waiting ? 'waiting' : 'sending';
-  const retryable = !FINAL_ERRORS.has(pending.error?.code ?? '');
+  const retryable = !FINAL_ERRORS.has(pending.error?.code ?? '') && !replyGone(pending);
   return (
     <li
       className={`message message--own message--${failed ? 'failed' : 'pending'}${continued ? ' message--continued' : ''}`}
@@ -56,6 +60,7 @@ export function PendingRow({ pending, continued, you, waiting, messageMaxLength,
             </span>
           </div>
         )}
+        {pending.replyTo ? <ReplyQuote reply={pending.replyTo} /> : null}
         <div className="message__bubble" data-testid="message-body">
           <MessageBody text={pending.body} mentions={pending.mentions} youId={you.id} />
         </div>

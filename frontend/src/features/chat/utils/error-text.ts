@@ -13,6 +13,9 @@ const KNOWN_CODES = new Set([
   'not_found',
   'too_many_mentions',
   'room_mention_not_allowed',
+  'invalid_reply',
+  'invalid_emoji',
+  'too_many_reactions',
 ]);
 
 /** What an error's text may have to name: the server's limits (from `GET /api/auth/config/`). */
