@@ -233,7 +233,7 @@ class Corpus:
         conn.execute(
             """
             INSERT INTO rooms_message (room_id, author_id, seq, event, body, client_id, created_at,
-                                       edited_at, deleted, mentions, mentions_room)
+                                       edited_at, deleted, mentions, mentions_room, reaction_count)
             SELECT room_id,
                    CASE WHEN at_room AND (s / %(re)s) %% 5 = 0 THEN %(user)s ELSE author END,
                    s, s,
@@ -250,7 +250,8 @@ class Corpus:
                         WHEN at_other THEN jsonb_build_array(other)
                         ELSE '[]'::jsonb
                    END,
-                   at_room
+                   at_room,
+                   0
             FROM (
                 SELECT r.room_id, s,
                        s %% %(re)s = %(re)s / 2 AS at_room,
