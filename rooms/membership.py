@@ -178,12 +178,15 @@ def membership_update(*, user: User, room: Room, read_seq: object = None, notify
         raise ChatError("invalid_field", "Give `read_seq`, `notify`, or both.")
     if read_seq is not None:
         _read_allow(user)
-    membership_enter(user=user, room_id=room.pk)
     changed = 0
     with transaction.atomic():
+        last_seq = Room.objects.filter(pk=room.pk).values_list("last_seq", flat=True).first()
+        if last_seq is None:
+            raise Room.DoesNotExist(f"Room {room.pk} is gone.")
+        # Updating is entering, for a client that never opened the room's socket (HTTP mode).
+        Membership.objects.get_or_create(user=user, room=room, defaults={"read_seq": last_seq})
         mine = Membership.objects.filter(user=user, room=room)
         if read_seq is not None:
-            last_seq = Room.objects.filter(pk=room.pk).values_list("last_seq", flat=True).get()
             target = min(read_seq, last_seq)
             # Conditional, so concurrent moves never take it back.
             changed += mine.filter(read_seq__lt=target).update(read_seq=target)
