@@ -209,13 +209,18 @@ def room_row_data(row: Sequence[Any]) -> RoomData:
 # --- Reads -----------------------------------------------------------------------------------
 
 
+def _in_ids() -> str:
+    """The condition that a column is in a list of ids, with one placeholder: PostgreSQL takes
+    them as an array, SQLite gets one placeholder per id (_execute_for_ids). One placeholder
+    keeps psycopg from splitting a query of a hundred on every hello: that split was a quarter
+    of the server's time filling a 500-member room (a py-spy profile of S2's fill; no result
+    file kept)."""
+    return "= ANY(%s)" if connection.vendor == "postgresql" else "IN (%s)"
+
+
 @functools.cache
 def _read_sql() -> dict[str, str]:
-    # One placeholder for a list of ids: PostgreSQL takes them as an array, SQLite gets one
-    # placeholder per id (_execute_for_ids). One placeholder keeps psycopg from splitting a query
-    # of a hundred on every hello: that split was a quarter of the server's time filling a
-    # 500-member room (a py-spy profile of S2's fill; no result file kept).
-    _IDS = "= ANY(%s)" if connection.vendor == "postgresql" else "IN (%s)"
+    _IDS = _in_ids()
     room, message, user = _tables()
     message_rows = (
         f"SELECT {_columns(Message, 'm', MESSAGE_COLUMNS)}, {_columns(User, 'u', AUTHOR_COLUMNS)} "
@@ -323,8 +328,7 @@ def _membership_sql() -> dict[str, str]:
         f"AND NOT {_q('deleted')} AND {_q('seq')} > %(read_seq)s AND {_q('author_id')} <> %(user)s",
         # On the partial index of notify = 'all': a room without watchers costs an index probe.
         "watchers": f"SELECT {_q('room_id')}, {_q('user_id')} FROM {membership} "
-        f"WHERE {_q('notify')} = 'all' AND {_q('room_id')} "
-        + ("= ANY(%s)" if connection.vendor == "postgresql" else "IN (%s)"),
+        f"WHERE {_q('notify')} = 'all' AND {_q('room_id')} " + _in_ids(),
     }
 
 

@@ -196,11 +196,11 @@ def excerpt(body: str, deleted: bool) -> str:
     return "" if deleted else body.split("\n", 1)[0][:EXCERPT_MAX]
 
 
-def reply_data(original: Message, author: AuthorData | None = None) -> ReplyData:
+def reply_data(original: Message) -> ReplyData:
     return {
         "id": original.pk,
         "seq": original.seq,
-        "author": author or author_data(original.author),
+        "author": author_data(original.author),
         "excerpt": excerpt(original.body, original.deleted),
         "deleted": original.deleted,
     }
