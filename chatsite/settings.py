@@ -189,6 +189,10 @@ class RoomsSettings(TypedDict):
     READ_RATE_PER_SECOND: int
     MEMBER_SUGGESTIONS_MAX: int
     REACTIONS_MAX_EMOJI: int
+    SEARCH_QUERY_MAX_LENGTH: int
+    SEARCH_TERMS_MAX: int
+    SEARCH_PAGE_SIZE: int
+    SEARCH_RATE_PER_SECOND: int
 
 
 ROOMS: RoomsSettings = {
@@ -240,6 +244,12 @@ ROOMS: RoomsSettings = {
     "MEMBER_SUGGESTIONS_MAX": 20,
     # Different emoji one message may carry (docs/protocol.md, "Replies and reactions").
     "REACTIONS_MAX_EMOJI": env_int("REACTIONS_MAX_EMOJI", 20, minimum=1),
+    # Search (docs/protocol.md, "Search"): the longest query, the most words one may hold, the
+    # results per page, and searches per user a second (a burst of five times as many).
+    "SEARCH_QUERY_MAX_LENGTH": 200,
+    "SEARCH_TERMS_MAX": 8,
+    "SEARCH_PAGE_SIZE": env_int("SEARCH_PAGE_SIZE", 20, minimum=1),
+    "SEARCH_RATE_PER_SECOND": env_int("SEARCH_RATE_PER_SECOND", 2, minimum=1),
 }
 
 # --- Identity ---------------------------------------------------------------------------

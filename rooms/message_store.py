@@ -1,18 +1,19 @@
 """The message table's SQL, and the one column list its rows are read with.
 
 Services store and change messages through it, selectors read them through it; nothing else
-writes SQL for messages or rooms' counters. Why SQL rather than the ORM, measured once
-(bench/hello_reads.py for the reads; no result file kept): a send on PostgreSQL is one
-statement and one round trip (claim the room's next seq and event, insert), and a batch of sends
-one statement; the reads a socket open makes (room, changes or window, online users) cost 0.44 ms
-of CPU as fixed statements with rows turned straight into frame dicts, against 3.3 ms through
-querysets and model instances.
+writes SQL for messages or rooms' counters but the search index (rooms/search_index.py). Why
+SQL rather than the ORM, measured once (bench/hello_reads.py for the reads; no result file
+kept): a send on PostgreSQL is one statement and one round trip (claim the room's next seq and
+event, insert), and a batch of sends one statement; the reads a socket open makes (room,
+changes or window, online users) cost 0.44 ms of CPU as fixed statements with rows turned
+straight into frame dicts, against 3.3 ms through querysets and model instances.
 
 Every statement is built once per process (functools.cache): composing one cost about as much
 as building a message's frame.
 """
 
 import functools
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -101,7 +102,9 @@ def _column(model: type[models.Model], name: str) -> str:
     return field.column
 
 
-def _columns(model: type[models.Model], alias: str, names: Sequence[str]) -> str:
+def select_columns(model: type[models.Model], alias: str, names: Sequence[str]) -> str:
+    """`names` of `model`, as read from table alias `alias`: for statements here and in
+    rooms/search_index.py."""
     return ", ".join(f"{alias}.{_q(_column(model, name))}" for name in names)
 
 
@@ -135,6 +138,7 @@ def author_row_data(row: Sequence[Any]) -> AuthorData:
 
 
 _AUTHOR_AT = len(MESSAGE_COLUMNS)
+_AUTHOR_END = _AUTHOR_AT + len(AUTHOR_COLUMNS)
 _MENTIONS_AT = MESSAGE_COLUMNS.index("mentions")
 _NO_MENTIONS = "[]"
 
@@ -159,14 +163,15 @@ class _PageExtras:
 
 
 def message_row_data(row: Sequence[Any], *, room_slug: str, extras: _PageExtras) -> MessageData:
-    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order."""
+    """`row`: the values of MESSAGE_COLUMNS then of AUTHOR_COLUMNS (the author's), in order;
+    anything after them is not read."""
     pk, seq, event, body, client_id, created_at, edited_at, deleted, _, mentions_room, reply_to, _ = row[:_AUTHOR_AT]
     return {
         "id": pk,
         "seq": seq,
         "event": event,
         "room": room_slug,
-        "author": author_row_data(row[_AUTHOR_AT:]),
+        "author": author_row_data(row[_AUTHOR_AT:_AUTHOR_END]),
         "body": "" if deleted else body,
         "client_id": client_id,
         "created_at": _iso(created_at),
@@ -184,9 +189,19 @@ _REACTION_COUNT_AT = MESSAGE_COLUMNS.index("reaction_count")
 
 
 def messages_data(cursor: CursorWrapper, rows: Sequence[Sequence[Any]], *, room_slug: str) -> list[MessageData]:
-    """Message rows as frame dicts. What they name beyond themselves is read once for the page,
-    each only when some row needs it (most pages need none): the authors their mentions name,
-    the originals they reply to, their reactions."""
+    """Message rows of one room as frame dicts."""
+    return _messages_data(cursor, rows, itertools.repeat(room_slug))
+
+
+def messages_data_in_rooms(cursor: CursorWrapper, rows: Sequence[Sequence[Any]]) -> list[MessageData]:
+    """Message rows of any rooms as frame dicts: each row ends in its room's slug."""
+    return _messages_data(cursor, rows, (row[-1] for row in rows))
+
+
+def _messages_data(cursor: CursorWrapper, rows: Sequence[Sequence[Any]], slugs: Iterable[str]) -> list[MessageData]:
+    """What the rows name beyond themselves is read once for the page, each only when some row
+    needs it (most pages need none): the authors their mentions name, the originals they reply
+    to, their reactions."""
     mention_ids = {uid for row in rows for uid in _mention_ids(row)}
     reply_ids = {row[_REPLY_TO_AT] for row in rows if row[_REPLY_TO_AT] is not None}
     reacted = [row[0] for row in rows if row[_REACTION_COUNT_AT] and not row[7]]
@@ -195,7 +210,7 @@ def messages_data(cursor: CursorWrapper, rows: Sequence[Sequence[Any]], *, room_
         originals=originals_read(cursor, reply_ids) if reply_ids else {},
         reactions=reactions_read(cursor, reacted) if reacted else {},
     )
-    return [message_row_data(row, room_slug=room_slug, extras=extras) for row in rows]
+    return [message_row_data(row, room_slug=slug, extras=extras) for row, slug in zip(rows, slugs, strict=False)]
 
 
 def room_row_data(row: Sequence[Any]) -> RoomData:
@@ -223,24 +238,25 @@ def _read_sql() -> dict[str, str]:
     _IDS = _in_ids()
     room, message, user = _tables()
     message_rows = (
-        f"SELECT {_columns(Message, 'm', MESSAGE_COLUMNS)}, {_columns(User, 'u', AUTHOR_COLUMNS)} "
+        f"SELECT {select_columns(Message, 'm', MESSAGE_COLUMNS)}, {select_columns(User, 'u', AUTHOR_COLUMNS)} "
         f"FROM {message} m JOIN {user} u ON u.{_q('id')} = m.{_q('author_id')} "
         f"WHERE m.{_q('room_id')} = %(room)s"
     )
     return {
-        "room": f"SELECT {_columns(Room, 'r', ROOM_COLUMNS)} FROM {room} r WHERE r.{_q('id')} = %(room)s",
+        "room": f"SELECT {select_columns(Room, 'r', ROOM_COLUMNS)} FROM {room} r WHERE r.{_q('id')} = %(room)s",
         # Bounded above by the head read with the room: a change committed after that read
         # comes live, or in the next catch-up, never half in this answer.
         "changed": f"{message_rows} AND m.{_q('event')} > %(since)s AND m.{_q('event')} <= %(head)s "
         f"ORDER BY m.{_q('event')} LIMIT %(limit)s",
         "latest": f"{message_rows} ORDER BY m.{_q('id')} DESC LIMIT %(limit)s",
-        "users": f"SELECT {_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{_q('id')} "
+        "users": f"SELECT {select_columns(User, 'u', AUTHOR_COLUMNS)} FROM {user} u WHERE u.{_q('id')} "
         + _IDS
         + f" ORDER BY u.{_q('id')}",
         "originals": f"SELECT m.{_q('id')}, m.{_q('seq')}, m.{_q('body')}, m.{_q('deleted')}, "
-        f"{_columns(User, 'u', AUTHOR_COLUMNS)} FROM {message} m JOIN {user} u ON u.{_q('id')} = m.{_q('author_id')} "
+        f"{select_columns(User, 'u', AUTHOR_COLUMNS)} FROM {message} m "
+        f"JOIN {user} u ON u.{_q('id')} = m.{_q('author_id')} "
         f"WHERE m.{_q('id')} " + _IDS,
-        "reactions": f"SELECT r.{_q('message_id')}, r.{_q('emoji')}, {_columns(User, 'u', AUTHOR_COLUMNS)} "
+        "reactions": f"SELECT r.{_q('message_id')}, r.{_q('emoji')}, {select_columns(User, 'u', AUTHOR_COLUMNS)} "
         f"FROM {_q(Reaction._meta.db_table)} r JOIN {user} u ON u.{_q('id')} = r.{_q('user_id')} "
         f"WHERE r.{_q('message_id')} " + _IDS + f" ORDER BY r.{_q('id')}",
     }

@@ -61,6 +61,12 @@ class MessagePageOutput(serializers.Serializer[Any]):
     has_more = serializers.BooleanField()
 
 
+class SearchOutput(serializers.Serializer[Any]):
+    results = MessageSerializer(many=True, help_text="Newest first; each message's `room` is its room's slug.")
+    terms = serializers.ListField(child=serializers.CharField(), help_text="The words searched for, lower-cased.")
+    has_more = serializers.BooleanField(help_text="Older results exist: ask again with `before` the last id.")
+
+
 class PresenceOutput(serializers.Serializer[Any]):
     online = AuthorSerializer(many=True, help_text="At most ONLINE_LIST_MAX of the users online.")
     online_count = serializers.IntegerField()
@@ -87,6 +93,7 @@ class LimitsOutput(serializers.Serializer[Any]):
     message_max_length = serializers.IntegerField()
     display_name_max_length = serializers.IntegerField()
     mentions_max = serializers.IntegerField()
+    search_query_max_length = serializers.IntegerField()
 
 
 class AuthConfigOutput(serializers.Serializer[Any]):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("ws-ticket/", views.WsTicketView.as_view(), name="ws-ticket"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("rooms/", views.RoomListView.as_view(), name="room-list"),
     path("rooms/<slug:slug>/", views.RoomDetailView.as_view(), name="room-detail"),
     path("rooms/<slug:slug>/changes/", views.RoomChangesView.as_view(), name="room-changes"),

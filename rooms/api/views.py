@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms import membership, presence_feed, realtime, rules, selectors, services
+from rooms import membership, presence_feed, realtime, rules, search, selectors, services
 from rooms.api import serializers as io
 from rooms.errors import ChatError
 from rooms.models import Message, Room, User
@@ -96,6 +96,7 @@ class AuthConfigView(APIView):
                     "message_max_length": settings.ROOMS["MESSAGE_MAX_LENGTH"],
                     "display_name_max_length": rules.DISPLAY_NAME_MAX,
                     "mentions_max": settings.ROOMS["MENTIONS_MAX"],
+                    "search_query_max_length": settings.ROOMS["SEARCH_QUERY_MAX_LENGTH"],
                 },
                 "user": user_data(request.user) if request.user.is_authenticated else None,
             }
@@ -158,6 +159,30 @@ class RoomListView(APIView):
         return Response(
             {"rooms": selectors.room_list_data(), "memberships": membership.membership_list(user=_user(request))}
         )
+
+
+class SearchView(APIView):
+    """Messages across the rooms (or in one), by words, phrases, `from:` and `in:`."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description='Words, "phrases", from:<name>, in:<room>.'),
+            OpenApiParameter("room", str, description="Only this room (its slug)."),
+            OpenApiParameter("before", int, description="Older than this message id (the next page)."),
+            OpenApiParameter("limit", int, description="At most this many (default and cap SEARCH_PAGE_SIZE)."),
+        ],
+        responses={200: io.SearchOutput, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        slug = request.query_params.get("room")
+        page = search.message_search(
+            user=_user(request),
+            text=request.query_params.get("q"),
+            room=None if slug is None else _room_or_404(slug),
+            before=_int_param(request, "before"),
+            limit=_int_param(request, "limit"),
+        )
+        return Response({"results": page.results, "terms": page.terms, "has_more": page.has_more})
 
 
 class RoomDetailView(APIView):

@@ -33,7 +33,12 @@ def test_auth_config_says_which_sign_ins_are_on_the_limits_and_nobody_signed_in(
         "guest_enabled": True,
         "google_enabled": False,
         "google_login_url": None,
-        "limits": {"message_max_length": 123, "display_name_max_length": 32, "mentions_max": 20},
+        "limits": {
+            "message_max_length": 123,
+            "display_name_max_length": 32,
+            "mentions_max": 20,
+            "search_query_max_length": 200,
+        },
         "user": None,
     }
 
