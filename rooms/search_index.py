@@ -1,19 +1,21 @@
 """The search index's SQL: PostgreSQL's full-text search, or SQLite's FTS5 in the embedded default.
 
-Both index the words of every message that is not deleted, split the same way (runs of letters
-and digits, any script), and both match a query word as a prefix; the index follows edits and
-deletes by itself (migration 0006 made it), so nothing here writes.
+Both split text the same way (runs of letters and digits, any script) and match a query word as
+a prefix; deleted messages never match; the index follows edits and deletes by itself
+(migration 0006 made it), so nothing here writes.
 
-- PostgreSQL: a GIN index on `to_tsvector('simple', body)`, partial on `NOT deleted`. The
-  'simple' configuration lower-cases and keeps every word as it is: no stemming and no stop
-  words, which exist only for European languages and would leave Korean alone anyway. Its
-  parser takes a run of Hangul as one word (`회의를`), and a prefix query (`'회의':*`) finds
-  it, since Korean particles and endings come at the end of a word. A word inside a compound
-  (`회의` in `주간회의`) is not found: that would need a trigram index, several times the
-  size and slower to keep up at every send (docs/benchmarks.md, "Search").
-- SQLite: an FTS5 table over the message table (external content), kept by triggers, with
-  the unicode61 tokenizer, which splits like PostgreSQL's parser for letters and digits and
-  also folds accents (`naive` finds `naïve`, which PostgreSQL's 'simple' does not).
+- PostgreSQL: a GIN index on `to_tsvector('simple', body)` over every message (migration 0006
+  says why not only those not deleted; the query leaves those out). The 'simple'
+  configuration lower-cases and keeps every word as it is: no stemming and no stop words,
+  which exist only for European languages and would leave Korean alone anyway. Its parser
+  takes a run of Hangul as one word (`회의를`), and a prefix query (`'회의':*`) finds it,
+  since Korean particles and endings come at the end of a word. A word inside a compound
+  (`회의` in `주간회의`) is not found: that needs a trigram index (pg_trgm), an extension to
+  install and a larger index to keep up at every send, not measured here.
+- SQLite: an FTS5 table over the message table (external content) holding the messages not
+  deleted, kept by triggers, with the unicode61 tokenizer, which splits like PostgreSQL's
+  parser for letters and digits and also folds accents (`naive` finds `naïve`, which
+  PostgreSQL's 'simple' does not).
 
 The expressions below must stay the index's own (migration 0006), or PostgreSQL scans every
 message: tests/rooms/test_search.py asks the planner.

@@ -78,3 +78,22 @@ def test_the_unread_room_list_benchmark_runs_and_checks_itself_at_tiny_scale(tmp
     result = json.loads(out.read_text())
     assert result["correctness"]["ok"] and result["plan_check"]["ok"]
     assert result["membership_list"]["with_memberships"]["queries"] == 2
+
+
+def test_the_search_benchmark_runs_and_checks_itself_at_tiny_scale(tmp_path, postgres_url):
+    """bench/search_history.py at 2 rooms of 2,000 messages: every query's first page is the one
+    a brute-force scan over the bodies finds, and the two-word figure is there to record."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "search.json"
+    env = {**os.environ, "DATABASE_URL": postgres_url}
+    command = [sys.executable, "bench/search_history.py", "--rooms", "2", "--messages-per-room", "2000"]
+    command += ["--calls", "3", "--warmup", "1", "--out", str(out)]
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["correct"] and result["corpus"]["messages"] == 4000
+    assert all(query["results"] > 0 for query in result["queries"] if "common" in query["kind"])
+    assert result["two_word_median_of_medians_ms"] > 0
