@@ -8,7 +8,7 @@ import { FakeServer, message, room } from '@/test/fake-websocket';
 import { App } from './app';
 import { createServices } from './services';
 
-const limits = { message_max_length: 10, display_name_max_length: 12 };
+const limits = { message_max_length: 10, display_name_max_length: 12, search_query_max_length: 30 };
 const mina: User = { id: 3, display_name: 'Mina', avatar_url: '', is_staff: false, is_guest: true };
 
 /**
@@ -18,6 +18,7 @@ const mina: User = { id: 3, display_name: 'Mina', avatar_url: '', is_staff: fals
 function start({ signedInAs = null }: { signedInAs?: User | null } = {}) {
   const sockets = new FakeServer();
   const requests: { method: string; path: string; status: number }[] = [];
+  const searches: string[] = [];
   let session: User | null = signedInAs;
   vi.stubGlobal('WebSocket', sockets.Impl);
   vi.stubGlobal(
@@ -39,11 +40,15 @@ function start({ signedInAs = null }: { signedInAs?: User | null } = {}) {
       }
       if (path === '/api/me/') return session ? answer(200, session) : answer(401, { error: { code: 'not_authenticated' } });
       if (path === '/api/rooms/') return answer(200, { rooms: [room()] });
+      if (path === '/api/search/') {
+        searches.push(new URL(url).searchParams.toString());
+        return answer(200, { results: [message(812, 5, { body: '내일 회의를 합니다' })], terms: ['회의'], has_more: false });
+      }
       return answer(404, { error: { code: 'not_found' } });
     }),
   );
   render(<App services={createServices({ apiBase: 'http://chat.test', wsBase: 'ws://chat.test' }, 'http://chat.test')} />);
-  return { sockets, requests };
+  return { sockets, requests, searches };
 }
 
 beforeEach(() => {
@@ -137,5 +142,24 @@ describe('App', () => {
     expect(focus).toHaveBeenCalled();
     expect(window.location.hash).toBe('#/rooms/general?message=812');
     expect(await screen.findByTestId('room-title')).toBeInTheDocument();
+  });
+
+  it('searches every room from the room list, and a result opens its room at the message', async () => {
+    const { sockets, searches } = start({ signedInAs: mina });
+    const box = await screen.findByRole('searchbox', { name: 'Search messages in all rooms' });
+    // The query's limit is the server's.
+    expect(box).toHaveAttribute('maxLength', '30');
+    act(() => {
+      sockets.open();
+      sockets.emit({ type: 'lobby', rooms: [room()] });
+    });
+    await userEvent.type(box, '회의{Enter}');
+    const result = await screen.findByRole('link', { name: /General · .+ 내일 회의를 합니다/ });
+    expect(searches).toEqual([new URLSearchParams({ q: '회의' }).toString()]);
+    expect(result.querySelector('mark')).toHaveTextContent('회의를');
+    await userEvent.click(result);
+    expect(window.location.hash).toBe('#/rooms/general?message=812');
+    expect(await screen.findByTestId('room-title')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Search this room' })).toBeInTheDocument();
   });
 });

@@ -5,7 +5,9 @@ import { SignInScreen } from '@/features/auth/components/sign-in-screen';
 import { useAuth } from '@/features/auth/hooks/use-auth';
 import { ChatRoomScreen } from '@/features/chat/components/chat-room-screen';
 import { RoomListScreen } from '@/features/rooms/components/room-list-screen';
+import { SearchPanel } from '@/features/search/components/search-panel';
 import { t } from '@/lib/i18n';
+import type { Message, Room } from '@/lib/protocol';
 
 import { navigate, roomHref, useRoute } from './router';
 import type { Services } from './services';
@@ -42,6 +44,15 @@ export function App({ services }: { services: Services }) {
     }
   }, [services.authApi, endSession]);
 
+  // A search's session ended: to the sign-in screen, as any other 401 does.
+  const searchSignedOut = useCallback(() => endSession(t('chat.signedOut')), [endSession]);
+  // Rooms by name as the room list last showed them, so results from any room say where they are.
+  const [roomNames, setRoomNames] = useState<readonly RoomName[]>([]);
+  const rememberRooms = useCallback(
+    (rooms: readonly Room[]) => setRoomNames((known) => (sameNames(known, rooms) ? known : rooms.map(({ slug, name }) => ({ slug, name })))),
+    [],
+  );
+
   if (state.status === 'loading' || state.status === 'unreachable') {
     return (
       <div className="screen">
@@ -68,6 +79,9 @@ export function App({ services }: { services: Services }) {
     );
   }
 
+  const searchMaxLength = state.config.limits.search_query_max_length;
+  const resultHref = (m: Message) => roomHref(m.room, m.id);
+
   if (route.name === 'room') {
     return (
       <ChatRoomScreen
@@ -81,6 +95,20 @@ export function App({ services }: { services: Services }) {
         memberships={memberships}
         focusMessage={focusMessage}
         createSocket={services.createSocket}
+        search={({ slug, room, jumpTo, close }) => (
+          <SearchPanel
+            api={services.searchApi}
+            room={{ slug, name: room?.name ?? slug }}
+            rooms={roomNames}
+            maxLength={searchMaxLength}
+            hrefFor={resultHref}
+            // A message of this room is shown in place; one of another room opens that room at it.
+            onOpen={(m) => (m.room === slug ? jumpTo(m.id) : navigate(resultHref(m)))}
+            onClose={close}
+            onUnauthorized={searchSignedOut}
+            autoFocus
+          />
+        )}
         onLeave={leaveRoom}
         onSignedOut={endSession}
       />
@@ -95,6 +123,20 @@ export function App({ services }: { services: Services }) {
       memberships={memberships}
       createLobbySocket={services.createLobbySocket}
       notice={notice}
+      onRooms={rememberRooms}
+      search={
+        <SearchPanel
+          api={services.searchApi}
+          rooms={roomNames}
+          maxLength={searchMaxLength}
+          hrefFor={resultHref}
+          onOpen={(m) => {
+            setNotice(null);
+            navigate(resultHref(m));
+          }}
+          onUnauthorized={searchSignedOut}
+        />
+      }
       onOpen={(slug) => {
         setNotice(null);
         navigate(roomHref(slug));
@@ -104,3 +146,8 @@ export function App({ services }: { services: Services }) {
     />
   );
 }
+
+type RoomName = Pick<Room, 'slug' | 'name'>;
+
+const sameNames = (known: readonly RoomName[], rooms: readonly RoomName[]) =>
+  known.length === rooms.length && known.every((r, i) => r.slug === rooms[i]?.slug && r.name === rooms[i]?.name);

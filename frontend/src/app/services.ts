@@ -2,6 +2,7 @@ import type { AppConfig } from '@/config';
 import { createAuthApi } from '@/features/auth/api/auth-api';
 import { createMessagesApi } from '@/features/chat/api/messages-api';
 import { createRoomsApi } from '@/features/rooms/api/rooms-api';
+import { createSearchApi } from '@/features/search/api/search-api';
 import { createApiClient } from '@/lib/api-client';
 import { createMembershipApi } from '@/lib/membership-api';
 import { LobbySocket, RoomSocket } from '@/lib/socket';
@@ -22,6 +23,7 @@ export function createServices(config: AppConfig, pageOrigin = window.location.o
     roomsApi: createRoomsApi(api),
     messagesApi: createMessagesApi(api),
     membershipApi: createMembershipApi(api),
+    searchApi: createSearchApi(api),
     createSocket: (slug: string, resumeSince: () => number | null) =>
       new RoomSocket({ url: `${config.wsBase}/ws/rooms/${encodeURIComponent(slug)}/`, resumeSince, authParams }),
     createLobbySocket: () => new LobbySocket({ url: `${config.wsBase}/ws/lobby/`, authParams }),

@@ -8,6 +8,8 @@ export interface Limits {
   display_name_max_length: number;
   /** Different people one message may mention; absent from older servers. */
   mentions_max?: number;
+  /** Characters a search query may have; absent from older servers. */
+  search_query_max_length?: number;
 }
 
 /** How one signs in here and the limits input is checked against. */

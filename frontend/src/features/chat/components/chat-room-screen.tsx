@@ -1,19 +1,22 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
 
 import { AppHeader } from '@/components/app-header';
 import { useMemberships } from '@/hooks/use-memberships';
 import { ApiError } from '@/lib/api-client';
 import { isLive } from '@/lib/connection';
 import { t, tCount } from '@/lib/i18n';
+import type { MessageKey } from '@/lib/i18n';
 import type { MembershipApi } from '@/lib/membership-api';
 import { notifyLevel, totalMentions } from '@/lib/memberships';
 import type { Memberships } from '@/lib/memberships';
-import type { Member, Message, User } from '@/lib/protocol';
+import type { Member, Message, Room, User } from '@/lib/protocol';
 import { focusTextOnEntry } from '@/utils/device';
 
 import type { MessagesApi } from '../api/messages-api';
 import type { RoomSession } from '../api/room-session';
 import { useFocusMessage } from '../hooks/use-focus-message';
+import type { UnreachedReason } from '../hooks/use-focus-message';
 import { useChatState, useConnectionState, useRoomSession } from '../hooks/use-room-session';
 import type { SocketFactory } from '../hooks/use-room-session';
 import { quoteOf } from '../utils/replies';
@@ -38,11 +41,24 @@ interface Props {
   messageMaxLength: number;
   /** The server's limit on people mentioned per message, where it names one. */
   mentionsMax?: number;
-  /** A message to show (a notification was opened for it). */
+  /** A message to show (a notification or a search result was opened for it). */
   focusMessage?: { id: number } | null;
+  /** The room's search box, drawn by whoever provides search; the room offers a button that opens it. */
+  search?: (slot: RoomSearchSlot) => ReactNode;
   /** Back to the list; `notice` explains why when the server sent us there. */
   onLeave: (notice?: string) => void;
   onSignedOut: (notice: string) => void;
+}
+
+/** What the room hands its search box. */
+export interface RoomSearchSlot {
+  slug: string;
+  /** The room as the server last described it; null until the first answer. */
+  room: Room | null;
+  /** Shows a message of this room: loads back to it, scrolls to it and marks it, without leaving. */
+  jumpTo: (id: number) => void;
+  /** Closes the box; focus goes back to the button that opened it. */
+  close: () => void;
 }
 
 export function ChatRoomScreen({ slug, me, messagesApi, createSocket, memberships, membershipApi, ...rest }: Props) {
@@ -60,14 +76,25 @@ interface RoomProps {
   /** `@` suggestions: the room's members whose name contains `q`. */
   searchMembers?: (q: string) => Promise<Member[]>;
   focusMessage?: { id: number } | null;
+  search?: (slot: RoomSearchSlot) => ReactNode;
   onLeave: (notice?: string) => void;
   onSignedOut: (notice: string) => void;
 }
 
+const JUMP_NOTES: Record<UnreachedReason, MessageKey> = {
+  too_far: 'chat.jumpTooFar',
+  missing: 'chat.jumpMissing',
+  failed: 'chat.jumpFailed',
+};
+
+/** chat.css lays the search box over the messages below this width. */
+const NARROW = '(max-width: 899px)';
+
 /** Sends the server refuses for their mentions: the text goes back into the box to be fixed. */
 const MENTION_REFUSALS = new Set(['too_many_mentions', 'room_mention_not_allowed']);
 
-export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers, focusMessage = null, onLeave, onSignedOut }: RoomProps) {
+export function ChatRoom(props: RoomProps) {
+  const { session, messageMaxLength, mentionsMax, searchMembers, focusMessage = null, search, onLeave, onSignedOut } = props;
   const state = useChatState(session);
   const connection = useConnectionState(session);
   const summary = useMemberships(session.memberships);
@@ -122,12 +149,33 @@ export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers
   const refusedSend = state.pending.find((p) => p.status === 'failed' && MENTION_REFUSALS.has(p.error?.code ?? ''));
   const refused = refusedSend ? { key: refusedSend.clientId, body: refusedSend.body } : null;
 
-  const notified = useFocusMessage(session, focusMessage, state.ready);
-  // A reply's quote was chosen: its original, loaded back to if need be, then shown like a notified one.
-  const [jumpTo, setJumpTo] = useState<{ id: number } | null>(null);
-  const jumped = useFocusMessage(session, jumpTo, state.ready);
-  const highlight = jumped ?? notified;
-  const onJumpTo = useCallback((id: number) => setJumpTo({ id }), []);
+  // The message to show: the one the address names (a notification, a search result in another
+  // room), or later the one a reply's quote or this room's search picked, whichever came last.
+  const [target, setTarget] = useState(focusMessage);
+  const [addressed, setAddressed] = useState(focusMessage);
+  if (addressed !== focusMessage) {
+    setAddressed(focusMessage);
+    if (focusMessage) setTarget(focusMessage);
+  }
+  const focus = useFocusMessage(session, target, state.ready);
+  const highlight = focus.highlight;
+  const onJumpTo = useCallback((id: number) => setTarget({ id }), []);
+
+  const [showSearch, setShowSearch] = useState(false);
+  // Held in state, not a ref: the search box (drawn during render) is handed `closeSearch`.
+  const [searchToggle, setSearchToggle] = useState<HTMLButtonElement | null>(null);
+  const closeSearch = useCallback(() => {
+    setShowSearch(false);
+    searchToggle?.focus();
+  }, [searchToggle]);
+  const showFound = useCallback(
+    (id: number) => {
+      onJumpTo(id);
+      // Where the box covers the messages (chat.css, narrow screens), it steps aside for the one chosen.
+      if (typeof window.matchMedia === 'function' && window.matchMedia(NARROW).matches) setShowSearch(false);
+    },
+    [onJumpTo],
+  );
 
   // The message the next send answers, read from the state so its quote follows edits; a delete
   // (or an archive) ends the reply.
@@ -162,6 +210,24 @@ export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers
         offerNotifications
         actions={
           <>
+            {search ? (
+              <button
+                ref={setSearchToggle}
+                type="button"
+                className="button button--ghost chat__search-toggle"
+                aria-label={t('search.open')}
+                title={t('search.open')}
+                aria-expanded={showSearch}
+                aria-controls="room-search"
+                onClick={() => setShowSearch((v) => !v)}
+                data-testid="search-toggle"
+              >
+                <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" aria-hidden="true">
+                  <circle cx="10.5" cy="10.5" r="6.5" />
+                  <path d="m15.5 15.5 5 5" />
+                </svg>
+              </button>
+            ) : null}
             {tracked ? (
               <RoomControls
                 notify={notifyLevel(summary, slug)}
@@ -204,6 +270,14 @@ export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers
               {state.you.is_staff ? ` ${t('chat.archivedModerator')}` : null}
             </p>
           ) : null}
+          {focus.unreached ? (
+            <p className="banner banner--warn chat__jump-note" role="status" data-testid="jump-note" data-reason={focus.unreached.reason}>
+              <span>{t(JUMP_NOTES[focus.unreached.reason])}</span>
+              <button type="button" className="chip" onClick={focus.dismiss}>
+                {t('chat.dismiss')}
+              </button>
+            </p>
+          ) : null}
           {state.ready ? (
             <MessageList
               state={state}
@@ -243,6 +317,11 @@ export function ChatRoom({ session, messageMaxLength, mentionsMax, searchMembers
             onTyping={() => session.notifyTyping()}
           />
         </main>
+        {search && showSearch ? (
+          <div className="chat__search" id="room-search">
+            {search({ slug, room, jumpTo: showFound, close: closeSearch })}
+          </div>
+        ) : null}
         <OnlinePanel online={state.online} count={state.onlineCount} youId={state.you.id} open={showOnline} stale={!live} />
       </div>
     </div>

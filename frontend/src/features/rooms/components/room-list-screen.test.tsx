@@ -1,5 +1,6 @@
 import { act, cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { ComponentProps } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ApiError } from '@/lib/api-client';
@@ -9,7 +10,7 @@ import { FakeServer, me, room } from '@/test/fake-websocket';
 
 import { RoomListScreen } from './room-list-screen';
 
-function mount(list: () => Promise<Room[]> = async () => [], user: User = me) {
+function mount(list: () => Promise<Room[]> = async () => [], user: User = me, extra: Partial<ComponentProps<typeof RoomListScreen>> = {}) {
   const server = new FakeServer();
   const createLobbySocket = () => new LobbySocket({ url: 'ws://x/ws/lobby/', WebSocketImpl: server.Impl, random: () => 0 });
   const onUnauthorized = vi.fn();
@@ -23,6 +24,7 @@ function mount(list: () => Promise<Room[]> = async () => [], user: User = me) {
       onOpen={vi.fn()}
       onSignOut={vi.fn()}
       onUnauthorized={onUnauthorized}
+      {...extra}
     />,
   );
   return { server, onUnauthorized, update };
@@ -37,6 +39,17 @@ afterEach(() => {
 });
 
 describe('RoomListScreen', () => {
+  it('shows the search box it is given, and says which rooms it lists so results can name them', () => {
+    const onRooms = vi.fn();
+    const { server } = mount(undefined, me, { search: <p>the search box</p>, onRooms });
+    expect(screen.getByText('the search box')).toBeInTheDocument();
+    act(() => {
+      server.open();
+      server.emit({ type: 'lobby', rooms: [room({ slug: 'general', name: '일반 대화' })] });
+    });
+    expect(onRooms).toHaveBeenLastCalledWith([expect.objectContaining({ slug: 'general', name: '일반 대화' })]);
+  });
+
   it('shows the lobby’s rooms and follows their online counts live', () => {
     const { server } = mount();
     expect(screen.getByTestId('connection-status')).toHaveAttribute('data-state', 'connecting');

@@ -1,4 +1,5 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
 
 import { AppHeader } from '@/components/app-header';
 import { UserName } from '@/components/user-name';
@@ -8,7 +9,7 @@ import { markRoomRead } from '@/lib/membership-api';
 import type { MembershipApi } from '@/lib/membership-api';
 import { createMemberships, roomCounts } from '@/lib/memberships';
 import type { Memberships } from '@/lib/memberships';
-import type { User } from '@/lib/protocol';
+import type { Room, User } from '@/lib/protocol';
 import type { LobbySocket } from '@/lib/socket';
 
 import type { RoomsApi } from '../api/rooms-api';
@@ -29,14 +30,21 @@ interface Props {
   /** The user's unread summary, shared with the rooms; a private one when not given. */
   memberships?: Memberships;
   notice?: string | null;
+  /** The search box across rooms, drawn by whoever provides search. */
+  search?: ReactNode;
+  /** The rooms as the list now shows them (for naming rooms elsewhere, such as in search results). */
+  onRooms?: (rooms: readonly Room[]) => void;
 }
 
 export function RoomListScreen(props: Props) {
-  const { user, roomsApi, createLobbySocket, onOpen, onSignOut, onUnauthorized, membershipApi, notice } = props;
+  const { user, roomsApi, createLobbySocket, onOpen, onSignOut, onUnauthorized, membershipApi, notice, search, onRooms } = props;
   const [ownMemberships] = useState(createMemberships);
   const memberships = props.memberships ?? ownMemberships;
   const { rooms, connection, failed } = useRoomList(roomsApi, createLobbySocket, onUnauthorized, memberships);
   const unread = useMemberships(memberships);
+  useEffect(() => {
+    if (rooms) onRooms?.(rooms);
+  }, [rooms, onRooms]);
   const markRead = useCallback(
     (slug: string) => {
       const lastSeq = memberships.getState().lastSeq[slug];
@@ -73,6 +81,7 @@ export function RoomListScreen(props: Props) {
             {notice}
           </p>
         ) : null}
+        {search ? <div className="room-list__search">{search}</div> : null}
         {failed ? (
           <p className="banner banner--warn" role="alert">
             {t('rooms.loadFailed')}
