@@ -89,7 +89,26 @@ def measure(calls: int, repeats: int) -> dict:
         return selectors.room_hello(room_id=room.pk, you=users[0], since=since, resync=False, presence=presence)
 
     assert len(hello(since)["messages"]) == 10
+
+    # The handshake's sign-in check: the session row and its user, as SessionUserMiddleware reads them.
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+    from rooms.sessions import SessionStore
+    from rooms.socket_auth import _session_user
+
+    stored = DatabaseSessionStore()
+    stored[SESSION_KEY], stored[HASH_SESSION_KEY] = str(users[0].pk), users[0].get_session_auth_hash()
+    stored[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    stored.save()
+
+    def session_user():
+        user = _session_user.func({"session": SessionStore(stored.session_key)})  # the thread's body
+        assert user.pk == users[0].pk
+        return user
+
     return {
+        "session_and_user_ms_cpu": median_ms(session_user, calls, repeats),
         "reconnect_10_missed_ms_cpu": median_ms(lambda: hello(since), calls, repeats),
         "fresh_join_50_ms_cpu": median_ms(lambda: hello(None), calls, repeats),
         # The part of either that is the user's membership (read position, unread mentions).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.request
 from dataclasses import dataclass, field
 
 import orjson
@@ -42,12 +43,39 @@ def percentiles(values: list[float], scale: float = 1000.0) -> dict:
     return {"p50": at(0.50), "p90": at(0.90), "p99": at(0.99), "max": round(ordered[last] * scale, 2)}
 
 
-class ServerMeter:
-    """CPU seconds and resident memory of the server processes (and of this process)."""
+def scrape_gc_pauses(url: str) -> dict[str, list[float]]:
+    """A Rooms process's garbage collections so far, from its /metrics/ (rooms/metrics.py), per
+    generation: [collections, seconds paused in all, collections over 10 ms]."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            text = answer.read().decode()
+    except OSError:
+        return {}
+    out: dict[str, list[float]] = {}
+    for line in text.splitlines():
+        if not line.startswith("rooms_gc_pause_seconds"):
+            continue
+        name, value = line.rsplit(" ", 1)
+        generation = name.split('generation="')[1].split('"')[0]
+        entry = out.setdefault(generation, [0.0, 0.0, 0.0])
+        if name.startswith("rooms_gc_pause_seconds_count"):
+            entry[0] = float(value)
+            entry[2] += float(value)
+        elif name.startswith("rooms_gc_pause_seconds_sum"):
+            entry[1] = float(value)
+        elif 'le="0.01"' in name:
+            entry[2] -= float(value)
+    return out
 
-    def __init__(self, pids: list[int]):
+
+class ServerMeter:
+    """CPU seconds and resident memory of the server processes (and of this process), and,
+    given their /metrics/ URLs, their garbage collections."""
+
+    def __init__(self, pids: list[int], metrics_urls: list[str] | None = None):
         self.procs = [psutil.Process(pid) for pid in pids]
         self.me = psutil.Process()
+        self.metrics_urls = metrics_urls or []
 
     @staticmethod
     def _cpu(proc: psutil.Process) -> float:
@@ -57,12 +85,25 @@ class ServerMeter:
         except psutil.NoSuchProcess:
             return 0.0
 
-    def snapshot(self) -> dict:
+    def snapshot(self, *, with_gc: bool = True) -> dict:
         return {
             "at": time.perf_counter(),
             "cpu": [self._cpu(p) for p in self.procs],
             "me": self._cpu(self.me),
+            "gc": [scrape_gc_pauses(url) for url in self.metrics_urls] if with_gc else [],
         }
+
+    @staticmethod
+    def _gc_between(start: dict[str, list[float]], end: dict[str, list[float]]) -> dict:
+        out = {}
+        for generation, (count, seconds, long_ones) in sorted(end.items()):
+            before = start.get(generation, [0.0, 0.0, 0.0])
+            out[generation] = {
+                "collections": int(count - before[0]),
+                "pause_ms": round((seconds - before[1]) * 1000, 1),
+                "over_10_ms": int(long_ones - before[2]),
+            }
+        return out
 
     def rss(self) -> list[int]:
         out = []
@@ -87,6 +128,8 @@ class ServerMeter:
             "loadgen_cpu_pct": round(100 * (end["me"] - start["me"]) / wall, 1),
             # Where each server ran: the proof that the load generator did not share its core.
             "cores": [self._cores(p) for p in self.procs],
+            # Per process, per generation: collections, the time they stopped it, how many took over 10 ms.
+            "gc": [self._gc_between(a, b) for a, b in zip(start["gc"], end["gc"], strict=True)],
         }
 
     @staticmethod
@@ -99,10 +142,10 @@ class ServerMeter:
     async def wait_quiet(self, threshold_pct: float = 15.0, timeout: float = 60.0, interval: float = 0.5) -> float:
         """Wait until the servers stop working off a previous phase (joins, leaves, backlog)."""
         started = time.perf_counter()
-        previous = self.snapshot()
+        previous = self.snapshot(with_gc=False)
         while time.perf_counter() - started < timeout:
             await asyncio.sleep(interval)
-            now = self.snapshot()
+            now = self.snapshot(with_gc=False)
             busy = max((b - a for a, b in zip(previous["cpu"], now["cpu"], strict=True)), default=0.0)
             previous = now
             if 100 * busy / interval < threshold_pct:

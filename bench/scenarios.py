@@ -39,7 +39,7 @@ async def _populate(server, kind: str, rooms: int, members: int, *, prefix: str,
     cookies = server.ensure_users(min(USER_POOL, rooms * members))
     population = Population(server, kind)
     connected = await population.connect(names, members, cookies=cookies, processes=processes)
-    meter = ServerMeter(server.pids(list(range(processes))))
+    meter = ServerMeter(server.pids(list(range(processes))), server.metrics_urls(list(range(processes))))
     connected["settle_s"] = await meter.wait_quiet()
     connected["presence_frames"] = population.presence_frames
     return population, meter, connected
@@ -126,6 +126,7 @@ async def saturation(server, kind: str, *, step_s: float, processes: int = 1, sh
                         "server_cpu_pct": load["server"]["cpu_pct"],
                         "cpu_us_per_delivery": load["server"]["cpu_us_per_delivery"],
                         "loadgen_cpu_pct": load["server"]["loadgen_cpu_pct"],
+                        "gc": load["server"]["gc"],
                     }
                 )
                 if not ok:

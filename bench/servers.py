@@ -151,6 +151,10 @@ class RoomsServer:
                 self._sessions.extend(sessions)
         return self._sessions[:count]
 
+    def metrics_urls(self, indexes: list[int]) -> list[str]:
+        """Each process's /metrics/ (loopback is allowed by default): its garbage collections."""
+        return [self.site.url(i) + "/metrics/" for i in indexes]
+
     def ws_url(self, index: int, room: str, since: int | None = None) -> str:
         query = f"?since={since}" if since is not None else ""
         return self.site.ws_url(index, f"/ws/rooms/{quote(room)}/{query}")
@@ -259,6 +263,9 @@ class BaselineServer:
 
     def ensure_users(self, count: int) -> list[str]:
         return [""] * count
+
+    def metrics_urls(self, indexes: list[int]) -> list[str]:
+        return []  # the tutorial has none
 
     def ws_url(self, index: int, room: str, since: int | None = None) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/chat/{quote(room)}/"

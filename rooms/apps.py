@@ -9,3 +9,4 @@ class RoomsConfig(AppConfig):
         from rooms import fanout, lobby, metrics
 
         metrics.register_open_sockets(fanout.room_socket_counts, lobby.socket_count)
+        metrics.watch_garbage_collections()

@@ -8,8 +8,10 @@ it at /metrics/ to the addresses in METRICS_ALLOWED_NETWORKS only (rooms/views.p
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -59,6 +61,33 @@ dependency_round_trip = Gauge(
     ["dependency"],
     registry=REGISTRY,
 )
+
+
+gc_pauses = Histogram(
+    "rooms_gc_pause_seconds",
+    "Python's garbage collections in this process, by generation: each one stops every thread.",
+    ["generation"],
+    buckets=(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+    registry=REGISTRY,
+)
+_gc_pauses_by_generation = [gc_pauses.labels(str(generation)) for generation in range(3)]
+_gc_started = 0.0
+
+
+def _time_collection(phase: str, info: dict[str, Any]) -> None:
+    # Collections do not nest and hold the GIL, so one start time serves every thread.
+    global _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    else:
+        _gc_pauses_by_generation[info["generation"]].observe(time.perf_counter() - _gc_started)
+
+
+def watch_garbage_collections() -> None:
+    """Time every collection (rooms/apps.py, once per process): a long one is a stall of every
+    socket of the process, which shows in the delivery tail (docs/benchmarks.md)."""
+    if _time_collection not in gc.callbacks:
+        gc.callbacks.append(_time_collection)
 
 
 def room_size_label(sockets: int) -> str:
