@@ -84,3 +84,24 @@ def test_only_allowed_addresses_may_read_the_metrics(site):
     outside = requests.get(site.url(0) + "/metrics/", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
     assert outside.status_code == 404 and "rooms_" not in outside.text
     assert scrape(site, **{"X-Forwarded-For": "127.0.0.1"})
+
+
+def test_garbage_collections_are_timed_by_generation():
+    """In-process: a full collection is counted once under generation 2, with its time."""
+    import gc
+
+    from rooms import metrics
+
+    metrics.watch_garbage_collections()
+    metrics.watch_garbage_collections()  # installed once however often it is asked
+
+    def full() -> tuple[float, float]:
+        (family,) = metrics.gc_pauses.labels("2").collect()
+        samples = {s.name: s.value for s in family.samples if not s.labels.get("le")}
+        return samples["rooms_gc_pause_seconds_count"], samples["rooms_gc_pause_seconds_sum"]
+
+    count, seconds = full()
+    gc.collect()
+    after_count, after_seconds = full()
+    assert after_count == count + 1 and after_seconds > seconds
+    assert gc.callbacks.count(metrics._time_collection) == 1
