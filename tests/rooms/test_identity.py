@@ -129,6 +129,57 @@ async def test_a_guest_signing_in_with_google_gets_the_google_user_a_new_session
     assert await sync_to_async(lambda: User.objects.get(pk=guest["id"]).is_guest)()  # the guest stays a guest
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_google_session_opens_a_socket_as_its_user(google, room):
+    """Sessions Google signed in name social-auth's backend, whose user lookup is its own."""
+    stub_google(google, google_profile())
+    browser = Client()
+
+    def sign_in():
+        browser.get("/auth/complete/google-oauth2/", {"code": "auth-code", "state": start_google_sign_in(browser)})
+        return browser.get("/api/me/").json(), browser.cookies["sessionid"].value
+
+    me, session = await sync_to_async(sign_in)()
+    cookie = f"sessionid={session}".encode()
+    socket = WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=[*SAME_SITE, (b"cookie", cookie)])
+    assert (await socket.connect(timeout=5))[0] and (await hello(socket))["you"]["id"] == me["id"]
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_session_that_no_longer_verifies_opens_no_socket_and_ends(user, room):
+    """A password changed since the sign-in: the socket is refused as signed out, and the
+    session is gone, as Django ends it for a request."""
+    from django.contrib.sessions.models import Session
+
+    cookie = await session_cookie_for(user)
+    await database_sync_to_async(lambda: (user.set_password("a new one"), user.save()))()
+    socket = WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=[*SAME_SITE, (b"cookie", cookie)])
+    await socket.connect(timeout=5)  # accepted, to say why it closes
+    assert await closed_with(socket) == 4401
+    assert not await database_sync_to_async(Session.objects.exists)()
+
+
+@pytest.mark.django_db
+def test_a_socket_reads_its_user_as_the_orm_does(make_user):
+    """rooms/socket_auth.py's fixed statement gives the same user, every field converted as the
+    ORM converts it (SQLite's datetimes and booleans), and None for nobody."""
+    from django.forms.models import model_to_dict
+
+    from rooms.socket_auth import _user_read
+
+    someone = make_user("Mina", is_staff=True, avatar_url="https://example.com/a.png")
+    someone.last_login = someone.date_joined
+    someone.save()
+    read = _user_read(someone.pk)
+    by_orm = User.objects.get(pk=someone.pk)
+    assert type(read) is User and read._state.adding is False
+    fields = [field.attname for field in User._meta.concrete_fields]
+    assert {f: getattr(read, f) for f in fields} == {f: getattr(by_orm, f) for f in fields}
+    assert model_to_dict(read) == model_to_dict(by_orm)
+    assert _user_read(someone.pk + 1000) is None
+
+
 @pytest.mark.django_db
 def test_a_guest_signing_in_with_a_google_account_already_known_gets_that_accounts_user(google):
     stub_google(google, google_profile())
