@@ -8,6 +8,7 @@ guest per two sockets, and opens the sockets in 20 rooms, half of them with `?si
 waiting for its `hello`. Prints the wall time and process 0's CPU per handshake as JSON. With
 --profile, py-spy records process 0 meanwhile (`--gil`: only the thread holding the GIL, so the
 samples add up to where the process's time goes); read it with bench/profile_summary.py.
+It also reports the CPU every PostgreSQL and Redis process on the machine used meanwhile.
 This is the cost S5's reconnect storm and S2's room filling are made of (docs/benchmarks.md).
 """
 
@@ -49,6 +50,22 @@ def cpu_seconds(process: psutil.Process) -> float:
     return times.user + times.system
 
 
+def service_cpu_seconds() -> dict[str, float]:
+    """CPU so far of every PostgreSQL and Redis process on the machine (they serve only the
+    benchmark here): what a handshake costs them, beside the server process's own."""
+    totals = {"postgresql": 0.0, "redis": 0.0}
+    for process in psutil.process_iter(["name"]):
+        name = process.info["name"] or ""
+        kind = "postgresql" if name.startswith("postgres") else "redis" if name.startswith("redis-server") else None
+        if kind is None:
+            continue
+        try:
+            totals[kind] += cpu_seconds(process)
+        except psutil.NoSuchProcess:
+            continue  # a backend that ended meanwhile: its time is lost either way
+    return totals
+
+
 async def storm(server: RoomsServer, sockets: int, profile: Path | None) -> dict:
     names = [f"storm-{n}" for n in range(ROOMS)]
     server.create_rooms(names)
@@ -75,30 +92,45 @@ async def storm(server: RoomsServer, sockets: int, profile: Path | None) -> dict
         recorder = start_recorder(pid, profile)
         await asyncio.sleep(1)
     process = psutil.Process(pid)
+    services_before = service_cpu_seconds()
     cpu_before, started = cpu_seconds(process), time.perf_counter()
     await asyncio.gather(*(open_one(n) for n in range(sockets)))
     wall, cpu = time.perf_counter() - started, cpu_seconds(process) - cpu_before
+    services = {name: seconds - services_before[name] for name, seconds in service_cpu_seconds().items()}
     if recorder is not None:
         recorder.send_signal(2)
         recorder.wait()
     for ws in opened:
         await ws.close()
-    return {"sockets": sockets, "wall_s": round(wall, 2), "server_cpu_ms_per_handshake": round(cpu * 1000 / sockets, 2)}
+    return {
+        "sockets": sockets,
+        "wall_s": round(wall, 2),
+        "server_cpu_ms_per_handshake": round(cpu * 1000 / sockets, 2),
+        # PostgreSQL's backends lose their time when they end: these are lower bounds.
+        "postgresql_cpu_ms_per_handshake": round(services["postgresql"] * 1000 / sockets, 2),
+        "redis_cpu_ms_per_handshake": round(services["redis"] * 1000 / sockets, 2),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--out", type=Path, help="write the JSON here too")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     raise_fd_limit()
     pin_loadgen()
     server = RoomsServer(Path(tempfile.mkdtemp()), os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0").start()
     try:
-        print(json.dumps(asyncio.run(storm(server, args.sockets, args.profile))))
+        result = asyncio.run(storm(server, args.sockets, args.profile))
     finally:
         server.stop()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    report = {"commit": commit.stdout.strip(), "args": {"sockets": args.sockets}, **result}
+    print(json.dumps(report))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ A socket closes when its sign-in expires (rooms/consumers.py), so the handshake 
 session row's expire_date. Django reads that row to load the session and then drops the
 date; keeping it saves a second query (and a thread hop) on every handshake, which is what a
 thousand clients reconnecting at once queue behind. The row is read with a fixed statement
-rather than a queryset: the same row for a third of the CPU (109 against 320 µs a read,
-measured on PostgreSQL with bench/hello_reads.py's harness; no result file kept), paid by
-every socket open and every signed-in request.
+rather than a queryset, as rooms/socket_auth.py reads its user: the two reads took 0.34 ms of
+CPU a socket open instead of 0.75 (bench/hello_reads.py), and a socket open 2.27 ms of the
+server's CPU instead of 2.82 (bench/connect_storm.py, three alternating runs:
+bench/results/connect-storm-session-user-*.json). Every signed-in request reads the row too.
 
 A session ends for its sockets whenever its key goes: sign-out (`flush`), and a new sign-in in
 the same browser (Django's `login` flushes a session of another user and cycles the key of
