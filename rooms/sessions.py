@@ -5,11 +5,11 @@ A socket closes when its sign-in expires (rooms/consumers.py), so the handshake 
 session row's expire_date. Django reads that row to load the session and then drops the
 date; keeping it saves a second query (and a thread hop) on every handshake, which is what a
 thousand clients reconnecting at once queue behind. The row is read with a fixed statement
-rather than a queryset, as rooms/socket_auth.py reads its user: the two reads took 0.40 ms of
-CPU a socket open instead of 0.81 (bench/hello_reads.py: bench/results/hello-reads-session-
-user-*.json), and a socket open 2.27 ms of the
-server's CPU instead of 2.82 (bench/connect_storm.py, three alternating runs:
-bench/results/connect-storm-session-user-*.json). Every signed-in request reads the row too.
+rather than a queryset, as rooms/socket_auth.py reads its user. The two reads took 0.40 ms of
+CPU instead of 0.81 (bench/hello_reads.py), and a socket open 2.27 ms of the server's CPU
+instead of 2.82 (bench/connect_storm.py, three alternating runs); the files are
+bench/results/hello-reads-session-user-*.json and connect-storm-session-user-*.json. Every
+signed-in request reads the row too.
 
 A session ends for its sockets whenever its key goes: sign-out (`flush`), and a new sign-in in
 the same browser (Django's `login` flushes a session of another user and cycles the key of
