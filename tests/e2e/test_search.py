@@ -1,6 +1,7 @@
 """Search between two people in real browsers: across every room and in one, Korean and English
 words, `from:`, the matches marked, a result opening its room at the message (older history
-loaded on the way, with what came before it above it), and a deleted message gone from results."""
+loaded on the way, with what came before it above it), and a deleted message gone from results.
+A result too far back for that opens in the context view, with the history around it."""
 
 from __future__ import annotations
 
@@ -161,3 +162,67 @@ def test_search_across_rooms_and_in_one(person, site):
     page.keyboard.press("Escape")
     expect(page.get_by_role("searchbox")).to_have_count(0)
     expect(page.get_by_role("button", name="Search this room")).to_be_focused()
+
+
+def say(site, slug: str, author: str, body: str) -> None:
+    """One message stored straight through the services, as `seed_messages` does (not published:
+    the site's channel layer is in its own process)."""
+    site.shell(
+        "from rooms.models import Room\n"
+        "from rooms.services import guest_user_create, message_create\n"
+        f"room = Room.objects.get(slug={slug!r})\n"
+        f"user = guest_user_create(display_name={author!r})\n"
+        f"message_create(room=room, author=user, body={body!r}, client_id='said-1')\n"
+    )
+
+
+def test_result_far_back_opens_in_context_and_jumps_to_the_present(person, site):
+    seed_messages(site, "general", 30, author="Early")
+    say(site, "general", "Keeper", "The zeppelin lands at noon")
+    # Far more said since than the timeline pages back through (1,000 messages).
+    seed_messages(site, "general", 1100, author="Later")
+    page = person("Jun").page
+
+    results = search(page, "zeppelin")
+    expect(results).to_have_count(1)
+    target_id = results.first.get_attribute("data-message-id")
+    results.first.click()
+    expect(page).to_have_url(re.compile(rf"#/rooms/general\?message={target_id}$"))
+
+    # Shown apart from the timeline: the message marked, with 25 messages each side of it.
+    view = page.get_by_role("region", name="Older messages around the one you opened")
+    expect(view.get_by_role("status")).to_contain_text("You're viewing older messages")
+    row = view.locator(f'[data-testid="message"][data-message-id="{target_id}"]')
+    expect(row).to_have_class(HIGHLIGHTED)
+    expect(row).to_have_attribute("aria-current", "true")
+    expect(row).to_be_in_viewport()
+    texts = [t.strip() for t in view.get_by_test_id("message-body").all_inner_texts()]
+    at = texts.index("The zeppelin lands at noon")
+    assert texts[at - 1] == "history 030" and texts[at + 1] == "history 001"
+    assert (at, len(texts)) == (25, 51)
+    expect(page.get_by_test_id("message-list")).to_have_count(0)
+    expect(page.get_by_test_id("jump-note")).to_have_count(0)
+
+    # A page more each way.
+    view.get_by_role("button", name="Older messages").click()
+    expect(view.get_by_text("This is the beginning of the room.")).to_be_visible()
+    expect(view.get_by_test_id("message").first.get_by_test_id("message-body")).to_have_text("history 001")
+    view.get_by_role("button", name="Newer messages").click()
+    expect(view.get_by_test_id("message").last.get_by_test_id("message-body")).to_have_text("history 050")
+    expect(row).to_have_class(HIGHLIGHTED)
+
+    # Said meanwhile: it goes to the live timeline, not into the view.
+    mina = person("Mina")
+    open_room(mina.page, "general")
+    send(mina.page, "Fresh news from today")
+    expect_message_once(mina.page, "Fresh news from today")
+    page.wait_for_timeout(300)
+    expect(view.get_by_text("Fresh news from today")).to_have_count(0)
+
+    view.get_by_role("button", name="Jump to the present").click()
+    expect(view).to_have_count(0)
+    newest = page.get_by_test_id("message").filter(has_text="Fresh news from today")
+    expect(newest).to_be_in_viewport()
+    rows = message_rows(page)
+    assert [r["text"] for r in rows[-2:]] == ["history 1100", "Fresh news from today"]
+    expect(page.get_by_role("combobox", name="Message")).to_be_focused()

@@ -102,8 +102,9 @@ export function App({ services }: { services: Services }) {
             rooms={roomNames}
             maxLength={searchMaxLength}
             hrefFor={resultHref}
-            // A message of this room is shown in place; one of another room opens that room at it.
-            onOpen={(m) => (m.room === slug ? jumpTo(m.id) : navigate(resultHref(m)))}
+            // A message of this room is shown in place (its seq says how far back it is); one of
+            // another room opens that room at it.
+            onOpen={(m) => (m.room === slug ? jumpTo(m.id, m.seq) : navigate(resultHref(m)))}
             onClose={close}
             onUnauthorized={searchSignedOut}
             autoFocus

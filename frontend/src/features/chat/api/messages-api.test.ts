@@ -63,4 +63,21 @@ describe('messages api: history and writes', () => {
     expect((await api.send('general', 'hi', 'c1')).author.is_staff).toBe(false);
     expect((await api.edit('general', 3, 'hi')).author.is_staff).toBe(false);
   });
+
+  it('reads history on either side of a message, oldest first both ways, with the size asked for', async () => {
+    const { api, requests } = fakeServer((_method, url) =>
+      url.includes('before=')
+        ? Response.json({ messages: [message(5, 5), message(4, 4)], has_more: true })
+        : Response.json({ messages: [message(6, 6, { author: { id: 7, display_name: 'Old', avatar_url: '' } }), message(7, 7)], has_more: false }),
+    );
+    const older = await api.before('general', 6, 25);
+    const newer = await api.after('general', 5, 25);
+    expect(requests().map((r) => r.url)).toEqual([
+      'http://x/api/rooms/general/messages/?before=6&limit=25',
+      'http://x/api/rooms/general/messages/?after=5&limit=25',
+    ]);
+    expect([older.messages.map((m) => m.id), older.has_more]).toEqual([[4, 5], true]);
+    expect([newer.messages.map((m) => m.id), newer.has_more]).toEqual([[6, 7], false]);
+    expect(newer.messages[0]?.author.is_staff).toBe(false);
+  });
 });

@@ -29,10 +29,18 @@ export function createMessagesApi(api: ApiClient) {
     /** Ends the HTTP fallback's connection at once instead of letting it expire. */
     leave: (slug: string, connection: string) =>
       api.del(`${base(slug)}/changes/?${new URLSearchParams({ connection }).toString()}`),
-    /** Older history, newest first from the server; returned oldest first like everything else in the app. */
-    async before(slug: string, id: number): Promise<MessagePage> {
-      const page = await api.get<MessagePage>(`${base(slug)}/messages/`, { before: id });
+    /**
+     * Older history, newest first from the server; returned oldest first like everything else in
+     * the app. Without `limit`, the server's page size.
+     */
+    async before(slug: string, id: number, limit?: number): Promise<MessagePage> {
+      const page = await api.get<MessagePage>(`${base(slug)}/messages/`, { before: id, limit });
       return { ...page, messages: [...page.messages].reverse().map(withAuthorStaffFlag) };
+    },
+    /** Newer history than message `id`, oldest first (the server's order too); `has_more`: newer ones follow. */
+    async after(slug: string, id: number, limit?: number): Promise<MessagePage> {
+      const page = await api.get<MessagePage>(`${base(slug)}/messages/`, { after: id, limit });
+      return { ...page, messages: page.messages.map(withAuthorStaffFlag) };
     },
     /** `replyTo`: the id of the message it answers. */
     async send(slug: string, body: string, clientId: string, replyTo?: number): Promise<Message> {

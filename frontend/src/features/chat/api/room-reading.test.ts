@@ -26,6 +26,7 @@ function setup(changesAnswer: () => Changes = () => changes()) {
   const api = {
     changes: vi.fn(async () => changesAnswer()),
     before: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
+    after: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
     send: vi.fn(async (_slug: string, body: string, clientId: string) => own(100, 5, clientId, body)),
     edit: vi.fn(),
     remove: vi.fn(),

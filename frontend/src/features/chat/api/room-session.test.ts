@@ -11,6 +11,7 @@ function fakeApi(overrides: Record<string, unknown> = {}) {
   const defaults = {
     changes: vi.fn(async (_slug: string, _since?: number, _connection?: string): Promise<Changes> => changes()),
     before: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
+    after: vi.fn(async () => ({ messages: [] as Message[], has_more: false })),
     send: vi.fn(async (_slug: string, body: string, clientId: string) => message(100, 1, { body, client_id: clientId, author: me })),
     edit: vi.fn(async (_slug: string, _id: number, _body: string): Promise<Message> => {
       throw new Error('not expected');

@@ -161,6 +161,11 @@ export class RoomSession {
     return this.o.slug;
   }
 
+  /** The room's history by REST, for what reads it without changing the state (the context view). */
+  get history(): Pick<MessagesApi, 'before' | 'after'> {
+    return this.o.api;
+  }
+
   /** What the status indicator shows: the socket, else whether the HTTP API answers. */
   get connection(): ReadonlyStore<ConnectionState> {
     return this.connectionStore;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 
 import { AppHeader } from '@/components/app-header';
@@ -16,12 +16,13 @@ import { focusTextOnEntry } from '@/utils/device';
 import type { MessagesApi } from '../api/messages-api';
 import type { RoomSession } from '../api/room-session';
 import { useFocusMessage } from '../hooks/use-focus-message';
-import type { UnreachedReason } from '../hooks/use-focus-message';
+import type { FocusTarget, UnreachedReason } from '../hooks/use-focus-message';
 import { useChatState, useConnectionState, useRoomSession } from '../hooks/use-room-session';
 import type { SocketFactory } from '../hooks/use-room-session';
 import { quoteOf } from '../utils/replies';
 import { Composer } from './composer';
 import type { ComposerMentions } from './composer';
+import { MessageContext } from './message-context';
 import { MessageList } from './message-list';
 import { OnlinePanel } from './online-panel';
 import { RoomControls } from './room-controls';
@@ -55,8 +56,11 @@ export interface RoomSearchSlot {
   slug: string;
   /** The room as the server last described it; null until the first answer. */
   room: Room | null;
-  /** Shows a message of this room: loads back to it, scrolls to it and marks it, without leaving. */
-  jumpTo: (id: number) => void;
+  /**
+   * Shows a message of this room without leaving it: in the timeline (loaded back to it, scrolled
+   * to and marked) or, too far back, in the context view. Its `seq` says how far back it is.
+   */
+  jumpTo: (id: number, seq?: number) => void;
   /** Closes the box; focus goes back to the button that opened it. */
   close: () => void;
 }
@@ -82,7 +86,6 @@ interface RoomProps {
 }
 
 const JUMP_NOTES: Record<UnreachedReason, MessageKey> = {
-  too_far: 'chat.jumpTooFar',
   missing: 'chat.jumpMissing',
   failed: 'chat.jumpFailed',
 };
@@ -151,7 +154,7 @@ export function ChatRoom(props: RoomProps) {
 
   // The message to show: the one the address names (a notification, a search result in another
   // room), or later the one a reply's quote or this room's search picked, whichever came last.
-  const [target, setTarget] = useState(focusMessage);
+  const [target, setTarget] = useState<FocusTarget | null>(focusMessage);
   const [addressed, setAddressed] = useState(focusMessage);
   if (addressed !== focusMessage) {
     setAddressed(focusMessage);
@@ -159,7 +162,21 @@ export function ChatRoom(props: RoomProps) {
   }
   const focus = useFocusMessage(session, target, state.ready);
   const highlight = focus.highlight;
-  const onJumpTo = useCallback((id: number) => setTarget({ id }), []);
+  const onJumpTo = useCallback((id: number, seq?: number) => setTarget(seq === undefined ? { id } : { id, seq }), []);
+  // Back from the context view, the timeline opens at its newest message (not at "New messages"),
+  // and the keyboard goes to the message box, as on entering the room.
+  const [backFromContext, setBackFromContext] = useState(false);
+  const composerInput = useRef<HTMLTextAreaElement>(null);
+  const closeContext = focus.closeContext;
+  const toPresent = useCallback(
+    (moveFocus: boolean) => {
+      if (!focus.context) return;
+      closeContext();
+      setBackFromContext(true);
+      if (moveFocus && focusTextOnEntry()) composerInput.current?.focus();
+    },
+    [focus.context, closeContext],
+  );
 
   const [showSearch, setShowSearch] = useState(false);
   // Held in state, not a ref: the search box (drawn during render) is handed `closeSearch`.
@@ -169,8 +186,8 @@ export function ChatRoom(props: RoomProps) {
     searchToggle?.focus();
   }, [searchToggle]);
   const showFound = useCallback(
-    (id: number) => {
-      onJumpTo(id);
+    (id: number, seq?: number) => {
+      onJumpTo(id, seq);
       // Where the box covers the messages (chat.css, narrow screens), it steps aside for the one chosen.
       if (typeof window.matchMedia === 'function' && window.matchMedia(NARROW).matches) setShowSearch(false);
     },
@@ -278,7 +295,18 @@ export function ChatRoom(props: RoomProps) {
               </button>
             </p>
           ) : null}
-          {state.ready ? (
+          {state.ready && focus.context ? (
+            <MessageContext
+              key={focus.context.serial}
+              history={session.history}
+              slug={slug}
+              initial={focus.context.window}
+              youId={state.you.id}
+              messageMaxLength={messageMaxLength}
+              onJumpTo={onJumpTo}
+              onPresent={() => toPresent(true)}
+            />
+          ) : state.ready ? (
             <MessageList
               state={state}
               onLoadOlder={() => session.loadOlder()}
@@ -294,6 +322,7 @@ export function ChatRoom(props: RoomProps) {
               onReply={onReply}
               onReact={onReact}
               onJumpTo={onJumpTo}
+              openAtEnd={backFromContext}
             />
           ) : (
             <div className="chat__loading muted">{t('chat.loading')}</div>
@@ -310,10 +339,13 @@ export function ChatRoom(props: RoomProps) {
             refused={refused}
             reply={reply}
             onCancelReply={() => setReplyId(null)}
+            // What is sent shows in the timeline: a send from the context view goes back there.
             onSend={(body, mentioned) => {
               session.send(body, mentioned, reply?.quote);
               setReplyId(null);
+              toPresent(false);
             }}
+            inputRef={composerInput}
             onTyping={() => session.notifyTyping()}
           />
         </main>

@@ -22,15 +22,19 @@ const range = (from: number, to: number): Message[] =>
  */
 function mount({ newest = 100, gaps = [] as number[], pageSize = 10, focusMessage = null as { id: number } | null } = {}) {
   const held = (from: number, to: number) => range(from, to).filter((m) => !gaps.includes(m.id));
-  const before = vi.fn(async (_slug: string, id: number) => {
-    const to = Math.max(1, id - pageSize);
+  const before = vi.fn(async (_slug: string, id: number, limit: number = pageSize) => {
+    const to = Math.max(1, id - limit);
     return { messages: held(id - 1, to), has_more: to > 1 };
+  });
+  const after = vi.fn(async (_slug: string, id: number, limit: number = pageSize) => {
+    const to = Math.min(newest, id + limit);
+    return { messages: held(to, id + 1), has_more: to < newest };
   });
   const server = new FakeServer();
   const session = new RoomSession({
     slug: 'general',
     me,
-    api: { changes: async () => changes(), before, typing: async () => undefined, leave: async () => undefined } as unknown as MessagesApi,
+    api: { changes: async () => changes(), before, after, typing: async () => undefined, leave: async () => undefined } as unknown as MessagesApi,
     createSocket: (resumeSince) => new RoomSocket({ url: 'ws://x/ws/rooms/general/', WebSocketImpl: server.Impl, resumeSince }),
     newClientId: () => 'c1',
   });
@@ -57,7 +61,7 @@ function mount({ newest = 100, gaps = [] as number[], pageSize = 10, focusMessag
     if (!slot) throw new Error('the search box was never drawn');
     return slot;
   };
-  return { before, session, lastSlot, refocus: (focus: { id: number }) => rerender(view(focus)) };
+  return { before, after, session, lastSlot, refocus: (focus: { id: number }) => rerender(view(focus)) };
 }
 
 const rowOf = (id: number) => document.querySelector(`[data-message-id="${id}"]`);
@@ -90,7 +94,8 @@ describe('ChatRoom search', () => {
   it('shows a result of this room in place: loads back past it, so there is history above it, and marks it', async () => {
     const { before, lastSlot } = mount();
     await userEvent.click(screen.getByRole('button', { name: 'Search this room' }));
-    act(() => lastSlot().jumpTo(81));
+    // A result carries its seq: near enough for the timeline, so no other request is made.
+    act(() => lastSlot().jumpTo(81, 81));
     await vi.waitFor(() => expect(rowOf(81)).toHaveClass('message--highlighted'));
     // 91–100 came with the room; 81–90 reach it, and 71–80 put what came before above it.
     expect(before.mock.calls.map(([, id]) => id)).toEqual([91, 81]);
@@ -98,21 +103,39 @@ describe('ChatRoom search', () => {
     expect(screen.queryByTestId('jump-note')).toBeNull();
   });
 
-  it('says so when the message is further back than the pages it loads, and lets the note go', async () => {
+  it('shows a result far back in the context view, without paging the timeline back to it', async () => {
+    const { before, after, session, lastSlot } = mount({ newest: 5000 });
+    await userEvent.click(screen.getByRole('button', { name: 'Search this room' }));
+    act(() => lastSlot().jumpTo(5, 5));
+    const view = await screen.findByRole('region', { name: 'Older messages around the one you opened' });
+    expect(within(view).getByRole('status')).toHaveTextContent("You're viewing older messages");
+    expect(rowOf(5)).toHaveClass('message--highlighted');
+    expect(before.mock.calls).toEqual([['general', 6, 26]]);
+    expect(after.mock.calls).toEqual([['general', 5, 25]]);
+    expect(session.state.messages.map((m) => m.id)).toEqual(range(5000, 4991).map((m) => m.id));
+    // The search box stays open beside it, for the next result.
+    expect(screen.getByTestId('fake-search')).toBeInTheDocument();
+  });
+
+  it('opens the context view when the pages run out before the message (pages smaller than the estimate)', async () => {
     const { before, lastSlot } = mount({ newest: 1000, pageSize: 2 });
     await userEvent.click(screen.getByRole('button', { name: 'Search this room' }));
-    act(() => lastSlot().jumpTo(5));
-    const note = await screen.findByTestId('jump-note');
-    expect(note).toHaveAttribute('data-reason', 'too_far');
-    expect(note).toHaveTextContent('That message is further back than the history loaded here.');
-    expect(before).toHaveBeenCalledTimes(FOCUS_PAGES_MAX);
-    await userEvent.click(within(note).getByRole('button', { name: 'Dismiss' }));
+    act(() => lastSlot().jumpTo(5, 5));
+    expect(await screen.findByTestId('message-context')).toBeInTheDocument();
+    expect(rowOf(5)).toHaveClass('message--highlighted');
+    // The pages, then the view's own reading around it.
+    expect(before).toHaveBeenCalledTimes(FOCUS_PAGES_MAX + 1);
     expect(screen.queryByTestId('jump-note')).toBeNull();
   });
 
-  it('says so when the message is not in the room’s history (deleted for good)', async () => {
+  it('says so when the message is not in the room’s history (deleted for good), and lets the note go', async () => {
     const { lastSlot } = mount({ gaps: [85] });
     await userEvent.click(screen.getByRole('button', { name: 'Search this room' }));
+    act(() => lastSlot().jumpTo(85));
+    const note = await screen.findByTestId('jump-note');
+    expect(note).toHaveAttribute('data-reason', 'missing');
+    await userEvent.click(within(note).getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByTestId('jump-note')).toBeNull();
     act(() => lastSlot().jumpTo(85));
     expect(await screen.findByTestId('jump-note')).toHaveAttribute('data-reason', 'missing');
     // The next jump that lands clears it.

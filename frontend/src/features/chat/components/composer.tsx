@@ -1,5 +1,5 @@
-import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
-import type { FormEvent, KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import type { FormEvent, KeyboardEvent, RefObject } from 'react';
 
 import { t } from '@/lib/i18n';
 import { namesToTokens, parseMentions, tokensToNames } from '@/lib/mentions';
@@ -40,11 +40,13 @@ interface Props {
   /** The body with `<@id>` for each person picked, and those people (when there are any). */
   onSend: (body: string, mentioned?: UserRef[]) => void;
   onTyping: () => void;
+  /** Given the text box, for a screen that moves the keyboard there later. */
+  inputRef?: RefObject<HTMLTextAreaElement | null>;
 }
 
 export function Composer(props: Props) {
   const { disabled, disabledReason, maxLength, autoFocus = false, mentions, refused = null, onSend, onTyping } = props;
-  const { reply = null, onCancelReply } = props;
+  const { reply = null, onCancelReply, inputRef } = props;
   const [body, setBody] = useState('');
   const [trigger, setTrigger] = useState<Trigger | null>(null);
   /** The `@` whose suggestions were closed with Escape: they stay closed until another `@`. */
@@ -59,6 +61,13 @@ export function Composer(props: Props) {
   const listboxId = useId();
   const replyBarId = useId();
   const replyTo = reply?.quote.id;
+  const setInput = useCallback(
+    (el: HTMLTextAreaElement | null) => {
+      ref.current = el;
+      if (inputRef) inputRef.current = el;
+    },
+    [inputRef],
+  );
 
   // Choosing Reply puts the keyboard here, to write the answer.
   useEffect(() => {
@@ -204,7 +213,7 @@ export function Composer(props: Props) {
         </p>
       ) : null}
       <textarea
-        ref={ref}
+        ref={setInput}
         className="composer__input"
         aria-label={t('chat.composerLabel')}
         data-testid="composer-input"

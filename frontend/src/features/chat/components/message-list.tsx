@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 
 import { UserName } from '@/components/user-name';
-import { locale, t } from '@/lib/i18n';
+import { t } from '@/lib/i18n';
 import type { Message } from '@/lib/protocol';
 
 import type { ChatState } from '../api/chat-state';
 import { useReadTracking } from '../hooks/use-read-tracking';
 import { buildTimeline } from '../utils/timeline';
 import type { TimelineItem } from '../utils/timeline';
+import { DayDivider } from './day-divider';
 import { MessageRow } from './message-row';
 import { NoticeRow } from './notice-row';
 import { PendingRow } from './pending-row';
@@ -31,15 +32,15 @@ interface Props {
   onReply?: (message: Message) => void;
   onReact?: (messageId: number, emoji: string, on: boolean) => void;
   /** A reply's quote was chosen: bring its original into view. */
-  onJumpTo?: (id: number) => void;
+  onJumpTo?: (id: number, seq?: number) => void;
+  /** Open at the newest message even below a "New messages" divider (back from the context view). */
+  openAtEnd?: boolean;
 }
 
 const BOTTOM_SLACK_PX = 48;
 /** Room above the "New messages" divider when the list opens at it. */
 const DIVIDER_MARGIN_PX = 8;
 const LOAD_OLDER_PX = 240;
-
-const dayFormat = new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric' });
 
 export function MessageList({
   state,
@@ -55,6 +56,7 @@ export function MessageList({
   onReply,
   onReact,
   onJumpTo,
+  openAtEnd = false,
 }: Props) {
   const items = useMemo(() => buildTimeline(state), [state]);
   const held = useMemo(() => new Map(state.messages.map((m) => [m.id, m])), [state.messages]);
@@ -122,7 +124,7 @@ export function MessageList({
     const dividerMoved = dividerAbove !== dividerAt.current && !onTop;
     if (before.keys.size === 0) {
       // Entering: at the first unread message if there is one, else at the newest.
-      if (dividerAbove) scrollToDivider();
+      if (dividerAbove && !openAtEnd) scrollToDivider();
       else el.scrollTop = el.scrollHeight;
     } else if (dividerAbove && (dividerMoved || entrySettled) && !readerMoved.current) {
       // Older pages loaded at entry brought the first unread message: follow the divider to it.
@@ -141,7 +143,7 @@ export function MessageList({
     }
     dividerAt.current = dividerAbove;
     prev.current = { first, last, height: el.scrollHeight, keys: new Set(items.map((i) => i.key)) };
-  }, [items, hasMore, loadingToEntry, scrollToDivider]);
+  }, [items, hasMore, loadingToEntry, scrollToDivider, openAtEnd]);
 
   // A message to show (a notification was opened): brought to the upper third of the list.
   useLayoutEffect(() => {
@@ -191,11 +193,7 @@ export function MessageList({
   const render = (item: TimelineItem) => {
     switch (item.kind) {
       case 'day':
-        return (
-          <li key={item.key} className="day-divider" role="separator">
-            <span>{dayFormat.format(new Date(item.date))}</span>
-          </li>
-        );
+        return <DayDivider key={item.key} date={item.date} />;
       case 'unread':
         return (
           <li key={item.key} className="unread-divider" role="separator" aria-label={t('chat.unreadDivider')} data-testid="unread-divider">

@@ -31,12 +31,14 @@ interface Props {
   youId?: number;
   /** Briefly marked: the message a notification was opened for. */
   highlighted?: boolean;
+  /** The message the context view was opened at: marked for screen readers too (`aria-current`). */
+  current?: boolean;
   /** Offers Reply (not in an archived room). */
   onReply?: (message: Message) => void;
   /** Offers React and toggling the chips; without it the reactions are read-only. */
   onReact?: (messageId: number, emoji: string, on: boolean) => void;
-  /** Brings the original of a reply into view. */
-  onJumpTo?: (id: number) => void;
+  /** Brings the original of a reply into view; its seq says how far back it is. */
+  onJumpTo?: (id: number, seq?: number) => void;
   /** The original's mentions where it is held, for its quote. */
   quoteMentions?: readonly UserRef[];
   /** The server refused the user's last reaction to this message. */
@@ -45,7 +47,7 @@ interface Props {
 
 export function MessageRow(props: Props) {
   const { message, own, continued, canEdit, canDelete, messageMaxLength, onEdit, onDelete, youId, highlighted = false } = props;
-  const { onReply, onReact, onJumpTo, quoteMentions, reactFailure = null } = props;
+  const { current = false, onReply, onReact, onJumpTo, quoteMentions, reactFailure = null } = props;
   const [picking, setPicking] = useState(false);
   const reactButton = useRef<HTMLButtonElement>(null);
   const mentioned = mentionsYou(message, youId);
@@ -88,9 +90,17 @@ export function MessageRow(props: Props) {
     .join(' ');
 
   return (
-    <li className={classes} data-testid="message" data-message-id={message.id} data-seq={message.seq} data-own={own || undefined}>
+    <li
+      className={classes}
+      data-testid="message"
+      data-message-id={message.id}
+      data-seq={message.seq}
+      data-own={own || undefined}
+      aria-current={current || undefined}
+    >
       <div className="message__gutter">{continued ? null : <Avatar user={message.author} />}</div>
       <div className="message__main">
+        {current ? <span className="sr-only">{t('chat.contextTarget')}</span> : null}
         {mentioned ? <span className="sr-only">{t('chat.mentionsYou')}</span> : null}
         {continued ? null : (
           <div className="message__meta">

@@ -166,7 +166,8 @@ describe('replies in a row', () => {
     const quote = screen.getByRole('button', { name: "Go to Ana's message: where is @Jun?" });
     expect(quote).toHaveTextContent('Anawhere is @Jun?');
     await userEvent.click(quote);
-    expect(onJumpTo).toHaveBeenCalledWith(3);
+    // With its seq, which tells how far back it is.
+    expect(onJumpTo).toHaveBeenCalledWith(3, 1);
     unmount();
 
     row(message(7, 2, { reply_to: { ...quoteOf(original), excerpt: '', deleted: true } }), { onJumpTo });

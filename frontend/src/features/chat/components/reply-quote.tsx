@@ -10,7 +10,7 @@ interface Props {
   /** The original's mentions where it is held, so its `<@id>` tokens read as names. */
   mentions?: readonly UserRef[];
   /** Brings the original into view; without it the quote is not a control (a message not sent yet). */
-  onJump?: (id: number) => void;
+  onJump?: (id: number, seq: number) => void;
 }
 
 /** What a reply quotes: its original's author and first line, or that the original was deleted. */
@@ -44,7 +44,7 @@ export function ReplyQuote({ reply, mentions = [], onJump }: Props) {
       data-testid="reply-quote"
       data-reply-to={reply.id}
       data-deleted={reply.deleted || undefined}
-      onClick={() => onJump(reply.id)}
+      onClick={() => onJump(reply.id, reply.seq)}
     >
       {content}
     </button>

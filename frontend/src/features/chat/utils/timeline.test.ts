@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { change, changes, me, message, presenceFrame } from '@/test/fake-websocket';
 
 import { chatReducer, initialChatState } from '../api/chat-state';
-import { buildTimeline } from './timeline';
+import { buildTimeline, messageTimeline } from './timeline';
 
 describe('buildTimeline', () => {
   it('places notices after the message that was newest when they happened, pending last', () => {
@@ -62,5 +62,18 @@ describe('the "New messages" divider', () => {
   it('sits on top when the first unread message is older than the window', () => {
     const s = entered([message(10, 10), message(11, 11)], 3, 11, true);
     expect(kinds(s)).toEqual(['unread', 10, 11]);
+  });
+});
+
+describe('messageTimeline', () => {
+  it('draws stored messages alone (the context view): a day divider, runs of one author grouped, own ones marked', () => {
+    const mine = { id: me.id, display_name: me.display_name, avatar_url: '' };
+    const items = messageTimeline([message(7, 7), message(8, 8), message(9, 9, { author: mine })], me.id);
+    expect(items.map((i) => (i.kind === 'message' ? [i.key, i.continued, i.own] : i.kind))).toEqual([
+      'day',
+      ['m:7', false, false],
+      ['m:8', true, false],
+      ['m:9', false, true],
+    ]);
   });
 });

@@ -41,13 +41,30 @@ function dayOf(iso: string): string {
 }
 
 export function buildTimeline(state: ChatState): TimelineItem[] {
+  const items = messageTimeline(state.messages, state.you.id, state.notices, unreadDividerBefore(state));
+  for (const pending of state.pending) {
+    const before = items.at(-1);
+    const continued = before?.kind === 'pending' || (before?.kind === 'message' && before.own);
+    items.push({ kind: 'pending', key: `c:${pending.clientId}`, pending, continued });
+  }
+  return items;
+}
+
+/**
+ * Stored messages (oldest first) as rows: day dividers, runs of one author grouped, `notices`
+ * between them and the "New messages" divider before message `dividerBefore`. Also what the
+ * context view draws, which has neither.
+ */
+export function messageTimeline(
+  messages: readonly Message[],
+  youId: number,
+  notices: readonly Notice[] = [],
+  dividerBefore: number | null = null,
+): TimelineItem[] {
   const items: TimelineItem[] = [];
-  const youId = state.you.id;
-  const notices = [...state.notices];
   let n = 0;
   let prev: Message | null = null;
   let lastDay: string | null = null;
-  const dividerBefore = unreadDividerBefore(state);
 
   const pushDay = (iso: string) => {
     const day = dayOf(iso);
@@ -66,7 +83,7 @@ export function buildTimeline(state: ChatState): TimelineItem[] {
     }
   };
 
-  for (const message of state.messages) {
+  for (const message of messages) {
     flushNotices(message.id);
     const day = dayOf(message.created_at);
     const continued =
@@ -87,10 +104,5 @@ export function buildTimeline(state: ChatState): TimelineItem[] {
     prev = message;
   }
   flushNotices(Number.POSITIVE_INFINITY);
-  for (const pending of state.pending) {
-    const before = items.at(-1);
-    const continued = before?.kind === 'pending' || (before?.kind === 'message' && before.own);
-    items.push({ kind: 'pending', key: `c:${pending.clientId}`, pending, continued });
-  }
   return items;
 }
