@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -31,3 +32,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What is loaded by now (Django, the apps, Channels, every module the server runs) lives as
+# long as the process. Frozen, Python's full collections stop scanning it: they stopped every
+# socket of the process for about 100 ms each under load (docs/benchmarks.md, "The tail").
+gc.collect()
+gc.freeze()
