@@ -34,7 +34,8 @@ application = ProtocolTypeRouter(
 )
 
 # What is loaded by now (Django, the apps, Channels, every module the server runs) lives as
-# long as the process. Frozen, Python's full collections stop scanning it: they stopped every
-# socket of the process for about 100 ms each under load (docs/benchmarks.md, "The tail").
+# long as the process. Frozen, Python's full collections stop scanning it, and every socket of
+# the process waits half as long for each (84 against 164 ms under S3's load with 500 sockets;
+# docs/benchmarks.md, "The tail: garbage collection").
 gc.collect()
 gc.freeze()
