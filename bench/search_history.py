@@ -29,11 +29,9 @@ seconds and is what tests/bench/test_bench_smoke.py runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
-import secrets
 import statistics
 import sys
 import time
@@ -45,6 +43,7 @@ if str(ROOT) not in sys.path:
 
 import psycopg  # noqa: E402
 
+from bench import scratch_database  # noqa: E402
 from bench.unread_rooms import explain, git_commit, log, timed_calls  # noqa: E402
 
 AUTHORS = 300
@@ -340,35 +339,24 @@ def main() -> None:
         action="store_true",
         help="index only the messages not deleted (the alternative migration 0006 did not take)",
     )
-    database = os.environ.get("DATABASE_URL") or ""
-    parser.add_argument(
-        "--database",
-        default=database if database.startswith("postgres") else "postgres://postgres@127.0.0.1:5432/postgres",
-        help="admin URL of the PostgreSQL server the scratch database is made on",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database (its URL is printed)")
-    parser.add_argument("--out", help="write the JSON here too")
+    scratch_database.add_arguments(parser)
     args = parser.parse_args()
 
-    name = f"rooms_bench_search_{secrets.token_hex(5)}"
-    url = args.database.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(args.database, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        server_version = admin.execute("SHOW server_version").fetchone()[0]
-    log(f"database {name}")
-    # The rate limit is per user; the benchmark is one user asking as fast as it can.
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="chatsite.settings_dev", SEARCH_RATE_PER_SECOND="100000")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("REDIS_URL", None)  # rate-limit buckets in memory: only the database is measured
-    meta = {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "commit": git_commit(),
-        "python": platform.python_version(),
-        "postgresql": server_version,
-        "cpus": os.cpu_count(),
-        "args": {key: value for key, value in vars(args).items() if key != "database"},
-    }
-    try:
+    with scratch_database.scratch_database(args.database, "rooms_bench_search", keep=args.keep) as (url, version):
+        # The rate limit is per user; the benchmark is one user asking as fast as it can.
+        os.environ.update(
+            DATABASE_URL=url, DJANGO_SETTINGS_MODULE="chatsite.settings_dev", SEARCH_RATE_PER_SECOND="100000"
+        )
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
+        os.environ.pop("REDIS_URL", None)  # rate-limit buckets in memory: only the database is measured
+        meta = {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "commit": git_commit(),
+            "python": platform.python_version(),
+            "postgresql": version,
+            "cpus": os.cpu_count(),
+            "args": {key: value for key, value in vars(args).items() if key != "database"},
+        }
         import django
 
         django.setup()
@@ -381,21 +369,8 @@ def main() -> None:
         measured = measure(corpus, args.warmup, args.calls)
         meta["loadavg_at_end"] = os.getloadavg()
         report = {"meta": meta, "corpus": described, "generation_s": corpus.timings, **measured}
-    finally:
-        from django.db import connections
 
-        connections.close_all()
-        if args.keep:
-            log(f"kept: {url}")
-        else:
-            with psycopg.connect(args.database, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    text = json.dumps(report, indent=1, ensure_ascii=False)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
-    print(text)
+    scratch_database.write_report(report, args.out)
     log(f"two-word queries: median {report['two_word_median_of_medians_ms']} ms")
     if not report["correct"]:
         log("WARNING: some first pages differ from the brute-force scan (see `same_as_brute_force`)")

@@ -51,6 +51,8 @@ if str(ROOT) not in sys.path:
 
 import psycopg  # noqa: E402
 
+from bench import scratch_database  # noqa: E402
+
 AUTHORS = 300
 OTHER_MENTION_EVERY = 97  # a message that mentions another author
 MENTION_SEQS_SHOWN = 100  # settings.ROOMS["MENTION_SEQS_MAX"]; checked below
@@ -592,46 +594,33 @@ def main() -> None:
         action="store_true",
         help="insert the messages with every index in place (default: build the indexes after)",
     )
-    database = os.environ.get("DATABASE_URL") or ""
-    parser.add_argument(
-        "--database",
-        default=database if database.startswith("postgres") else "postgres://postgres@127.0.0.1:5432/postgres",
-        help="admin URL of the PostgreSQL server the scratch database is made on",
-    )
     parser.add_argument(
         "--redis",
         default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         help="the presence store the room list reads online counts from ('' for the in-memory one)",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database (its URL is printed)")
-    parser.add_argument("--out", help="write the JSON here too")
+    scratch_database.add_arguments(parser)
     args = parser.parse_args()
     if args.rooms < 1 or args.messages_per_room < 1:
         parser.error("--rooms and --messages-per-room must be positive")
 
-    name = f"rooms_bench_unread_{secrets.token_hex(5)}"
-    url = args.database.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(args.database, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        server_version = admin.execute("SHOW server_version").fetchone()[0]
-    log(f"database {name}")
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="chatsite.settings_dev")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a line per force_login (django-axes)
-    if args.redis:
-        os.environ.update(REDIS_URL=args.redis, REDIS_PREFIX=f"bench-unread-{secrets.token_hex(5)}:")
-    else:
-        os.environ.pop("REDIS_URL", None)
-    meta = {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "commit": git_commit(),
-        "python": platform.python_version(),
-        "postgresql": server_version,
-        "cpus": os.cpu_count(),
-        "settings": "chatsite.settings_dev",
-        "redis": bool(args.redis),
-        "args": {key: value for key, value in vars(args).items() if key != "database"},
-    }
-    try:
+    with scratch_database.scratch_database(args.database, "rooms_bench_unread", keep=args.keep) as (url, version):
+        os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="chatsite.settings_dev")
+        os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a line per force_login (django-axes)
+        if args.redis:
+            os.environ.update(REDIS_URL=args.redis, REDIS_PREFIX=f"bench-unread-{secrets.token_hex(5)}:")
+        else:
+            os.environ.pop("REDIS_URL", None)
+        meta = {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "commit": git_commit(),
+            "python": platform.python_version(),
+            "postgresql": version,
+            "cpus": os.cpu_count(),
+            "settings": "chatsite.settings_dev",
+            "redis": bool(args.redis),
+            "args": {key: value for key, value in vars(args).items() if key != "database"},
+        }
         import django
 
         django.setup()
@@ -649,21 +638,8 @@ def main() -> None:
         measured = measure(corpus, args.warmup, args.calls)
         meta["loadavg_at_end"] = os.getloadavg()
         report = {"meta": meta, "corpus": described, "generation_s": corpus.timings, **measured}
-    finally:
-        from django.db import connections
 
-        connections.close_all()
-        if args.keep:
-            log(f"kept: {url}")
-        else:
-            with psycopg.connect(args.database, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    text = json.dumps(report, indent=1)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
-    print(text)
+    scratch_database.write_report(report, args.out)
     check = report["plan_check"]
     if not check["ok"]:
         log(
