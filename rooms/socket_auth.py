@@ -86,11 +86,16 @@ def _signed_in_user(session: SessionBase) -> AbstractBaseUser | None:
         user = backend.get_user(user_id)
     if user is None:
         return None
-    session_hash = session.get(HASH_SESSION_KEY)
-    if not (session_hash and constant_time_compare(session_hash, user.get_session_auth_hash())):
+    if not _session_verifies(session, user):
         session.flush()
         return None
     return user
+
+
+def _session_verifies(session: SessionBase, user: AbstractBaseUser) -> bool:
+    """The session was signed in with the user's current password (Django's session hash)."""
+    session_hash = session.get(HASH_SESSION_KEY) or ""
+    return bool(session_hash) and constant_time_compare(session_hash, user.get_session_auth_hash())
 
 
 @functools.cache
@@ -132,13 +137,12 @@ def _user_read(user_id: Any) -> User | None:
 def _deactivated_session_user(session: SessionBase | None) -> User | None:
     if session is None or SESSION_KEY not in session:
         return None
-    user_model = get_user_model()
     try:
-        user_id = user_model._meta.pk.to_python(session[SESSION_KEY])
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
     except ValidationError:
         return None
-    user = user_model.objects.filter(pk=user_id, is_active=False).first()
-    if user is None or not constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+    user = _user_read(user_id)
+    if user is None or user.is_active or not _session_verifies(session, user):
         return None
     return user
 
