@@ -36,7 +36,7 @@ ALL = ["s1", "s2", "s3", "s4", "s5"]
 
 async def run_target(kind: str, args, tmp: Path, run_index: int) -> dict:
     server = (
-        RoomsServer(tmp, args.redis, processes=2)
+        RoomsServer(tmp, None if args.embedded else args.redis, processes=1 if args.embedded else 2)
         if kind == "rooms"
         else BaselineServer(tmp, args.redis, layer=args.baseline_layer)
     )
@@ -70,8 +70,10 @@ async def run_target(kind: str, args, tmp: Path, run_index: int) -> dict:
             elif name == "s4":
                 out[name] = await scenarios.idle_memory(server, kind, connections=args.s4_connections)
             elif name == "s5":
-                if kind != "rooms":
-                    continue  # the tutorial stores nothing: there is nothing to catch up on
+                if kind != "rooms" or args.embedded:
+                    # The tutorial stores nothing: there is nothing to catch up on. The embedded
+                    # default is one process: nothing writes while it is down.
+                    continue
                 out[name] = await scenarios.reconnect_storm(server, clients=args.s5_clients)
             out[name]["scenario_wall_s"] = round(time.perf_counter() - began, 1)
             print(f"[run {run_index}] {kind} {name}: {brief(name, out[name])}", file=sys.stderr, flush=True)
@@ -187,11 +189,18 @@ def main() -> None:
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/test",
         help="admin URL: each run gets a fresh database beside it (sqlite:// for SQLite)",
     )
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="Rooms as `make run` serves it: one process, SQLite, no Redis (the in-process layer)",
+    )
     parser.add_argument("--profile", help="directory: py-spy record (raw) of Rooms process 0 during S1")
     parser.add_argument("--out", help="write the JSON here too")
     args = parser.parse_args()
     args.scenarios = ALL if args.scenario == "all" else [s.strip() for s in args.scenario.split(",")]
     args.s3_shapes = [s.strip() for s in args.s3_shapes.split(",")]
+    if args.embedded:
+        args.database = "sqlite://"
     os.environ["DATABASE_URL"] = "" if args.database.startswith("sqlite") else args.database
 
     if args.profile:
@@ -209,7 +218,7 @@ def main() -> None:
         "fd_limit": fds,
         "loadavg_at_start": os.getloadavg(),
         "database": "postgresql" if args.database.startswith("postgres") else "sqlite",
-        "redis": args.redis,
+        "redis": None if args.embedded else args.redis,
         "baseline_layer": args.baseline_layer,
         "rooms_env": BENCH_ENV,
         "args": {k: v for k, v in vars(args).items() if k not in {"database"}},

@@ -102,7 +102,7 @@ def raise_fd_limit() -> int:
 class RoomsServer:
     kind = "rooms"
 
-    def __init__(self, tmp_path: Path, redis_url: str, *, processes: int = 2, pin_cores: bool = True):
+    def __init__(self, tmp_path: Path, redis_url: str | None, *, processes: int = 2, pin_cores: bool = True):
         env = {**BENCH_ENV, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
         # Started as deployed: deploy/daphne/run.sh, with its flags (a 10 s handshake timeout,
         # pings, frame limits) around deploy/daphne/serve.py.
