@@ -139,7 +139,8 @@ REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)
 
 CHANNEL_LAYERS: dict[str, dict[str, object]]
 if REDIS_URL is None:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: its sockets need nothing between them but a queue (rooms/local_layer.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "rooms.local_layer.ProcessLocalChannelLayer"}}
 else:
     _redis_layer: dict[str, object] = {
         "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
