@@ -383,6 +383,7 @@ def watchers_read(cursor: CursorWrapper, room_ids: Iterable[int]) -> list[tuple[
 # --- Sends -----------------------------------------------------------------------------------
 
 
+@functools.cache
 def _claim_send_sql() -> str:
     room = _q(Room._meta.db_table)
     return (
@@ -401,6 +402,17 @@ def _insert_one_sql() -> str:
         f"SELECT %(room)s, %(author)s, {_q('last_seq')}, {_q('last_event')}, %(body)s, %(client_id)s, %(now)s, false, "
         f"%(mentions)s::jsonb, %(mentions_room)s, %(reply_to)s, 0 "
         f"FROM claimed RETURNING {_q('id')}, {_q('seq')}, {_q('event')}"
+    )
+
+
+@functools.cache
+def _insert_claimed_sql() -> str:
+    """SQLite's insert of a send whose seq and event were claimed just before, in the same
+    transaction (SQLite has no UPDATE inside WITH)."""
+    return (
+        f"INSERT INTO {_q(Message._meta.db_table)} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
+        f"VALUES (%(room)s, %(author)s, %(seq)s, %(event)s, %(body)s, %(client_id)s, %(now)s, 0, "
+        f"%(mentions)s, %(mentions_room)s, %(reply_to)s, 0) RETURNING {_q('id')}"
     )
 
 
@@ -480,13 +492,8 @@ def _execute_alone(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tup
             return rows
 
 
-def insert_one(send: Send) -> Message | None:
-    """Claim the room's next seq and event and insert the message, committed; None when the
-    room is archived (or gone). A client_id already used raises IntegrityError and changes
-    nothing. The row lock the UPDATE takes orders concurrent changes to one room until commit,
-    so seq and event have no gaps."""
-    now = timezone.now()
-    params: dict[str, Any] = {
+def _send_params(send: Send, now: Any) -> dict[str, Any]:
+    return {
         "now": now,
         "room": send.room.pk,
         "author": send.author.pk,
@@ -496,38 +503,53 @@ def insert_one(send: Send) -> Message | None:
         "mentions_room": send.mentions_room,
         "reply_to": send.reply_to_id,
     }
+
+
+def _insert_sqlite(cursor: CursorWrapper, send: Send, now: Any) -> tuple[int, int, int] | None:
+    """In the caller's transaction on SQLite: claim the room's next seq and event, and insert
+    the send (id, seq, event); None when the room is archived (or gone). Two fixed statements,
+    not Message.objects.create: a send alone, commit included, costs 357 µs of CPU this way and
+    cost 546 through the ORM (bench/send_batches.py, medians of three runs)."""
+    params = _send_params(send, now)
+    cursor.execute(_claim_send_sql(), params)
+    claimed = cursor.fetchone()
+    if claimed is None:
+        return None
+    seq, event = claimed
+    cursor.execute(_insert_claimed_sql(), {**params, "seq": seq, "event": event})
+    (pk,) = cursor.fetchone()
+    return pk, seq, event
+
+
+def insert_one(send: Send) -> Message | None:
+    """Claim the room's next seq and event and insert the message, committed; None when the
+    room is archived (or gone). A client_id already used raises IntegrityError and changes
+    nothing. The row lock the UPDATE takes orders concurrent changes to one room until commit,
+    so seq and event have no gaps."""
+    now = timezone.now()
     if connection.vendor == "postgresql":
-        rows = _execute_alone(_insert_one_sql(), params)
+        rows = _execute_alone(_insert_one_sql(), _send_params(send, now))
         if not rows:
             return None
         ((pk, seq, event),) = rows
         return _stored(pk=pk, seq=seq, event=event, send=send, now=now)
-    with transaction.atomic():
-        params["now"] = connection.ops.adapt_datetimefield_value(now)
-        with connection.cursor() as cursor:
-            cursor.execute(_claim_send_sql(), params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        return Message.objects.create(
-            room=send.room,
-            author=send.author,
-            seq=row[0],
-            event=row[1],
-            body=send.body,
-            client_id=send.client_id,
-            mentions=list(send.mention_ids),
-            mentions_room=send.mentions_room,
-            reply_to_id=send.reply_to_id,
-        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        numbers = _insert_sqlite(cursor, send, connection.ops.adapt_datetimefield_value(now))
+    if numbers is None:
+        return None
+    pk, seq, event = numbers
+    return _stored(pk=pk, seq=seq, event=event, send=send, now=now)
 
 
 def insert_batch(sends: Sequence[Send]) -> dict[tuple[int, str], Message]:
     """Store the sends, none of which mentions anyone (their Mention rows need the one-send
-    path), in one statement, committed (PostgreSQL only): the messages stored, by
-    (author id, client_id); a send to an archived or deleted room is missing. A client_id used
-    before or twice in the batch raises IntegrityError, and then nothing is stored."""
+    path), committed together: the messages stored, by (author id, client_id); a send to an
+    archived or deleted room is missing. A client_id used before or twice in the batch raises
+    IntegrityError, and then nothing is stored. PostgreSQL: one statement. SQLite: one
+    transaction, so one commit (one sync of the write-ahead log) for the whole batch."""
     now = timezone.now()
+    if connection.vendor != "postgresql":
+        return _insert_batch_sqlite(sends, now)
     params: list[Any] = []
     for order, send in enumerate(sends):
         params += [order, send.room.pk, send.author.pk, send.body, send.client_id]
@@ -537,6 +559,66 @@ def insert_batch(sends: Sequence[Send]) -> dict[tuple[int, str], Message]:
     return {
         (author_id, client_id): _stored(pk=pk, seq=seq, event=event, send=by_key[(author_id, client_id)], now=now)
         for pk, seq, event, author_id, client_id in rows
+    }
+
+
+@functools.cache
+def _claim_batch_sqlite_sql(rooms: int) -> str:
+    """SQLite's claim of numbers for a batch's `rooms`: each room's last_seq and last_event move
+    on by its number of sends. Params: (room id, sends) per room, then now."""
+    room = _q(Room._meta.db_table)
+    return (
+        f"WITH counts (room_id, n) AS (VALUES {', '.join(['(%s, %s)'] * rooms)}) "
+        f"UPDATE {room} SET {_q('last_seq')} = {_q('last_seq')} + counts.n, "
+        f"{_q('last_event')} = {_q('last_event')} + counts.n, {_q('last_message_at')} = %s "
+        f"FROM counts WHERE {room}.{_q('id')} = counts.room_id AND NOT {_q('is_archived')} "
+        f"RETURNING {_q('id')}, {_q('last_seq')}, {_q('last_event')}"
+    )
+
+
+@functools.cache
+def _insert_batch_sqlite_sql(size: int) -> str:
+    """SQLite's insert of `size` sends whose numbers were claimed (mentioning nobody, replying
+    to nothing). Params per send: room, author, seq, event, body, client_id, now."""
+    row = "(%s, %s, %s, %s, %s, %s, %s, 0, '[]', 0, NULL, 0)"
+    return (
+        f"INSERT INTO {_q(Message._meta.db_table)} ({', '.join(_q(c) for c in _INSERT_COLUMNS)}) "
+        f"VALUES {', '.join([row] * size)} RETURNING {_q('id')}, {_q('author_id')}, {_q('client_id')}"
+    )
+
+
+def _insert_batch_sqlite(sends: Sequence[Send], now: datetime) -> dict[tuple[int, str], Message]:
+    """Two statements for the whole batch (PostgreSQL's is one): in batches of 32 a send costs
+    90 µs of CPU, against 121 with a claim and an insert per send and 552 with a transaction
+    per send, as SQLite sends were stored before (bench/send_batches.py, docs/benchmarks.md)."""
+    stored_at = connection.ops.adapt_datetimefield_value(now)
+    counts: dict[int, int] = {}
+    for send in sends:
+        counts[send.room.pk] = counts.get(send.room.pk, 0) + 1
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_claim_batch_sqlite_sql(len(counts)), [*itertools.chain(*counts.items()), stored_at])
+        # The numbers before the batch's, of each room that is open.
+        taken = {room_id: (seq - counts[room_id], event - counts[room_id]) for room_id, seq, event in cursor.fetchall()}
+        numbered: list[tuple[Send, int, int]] = []
+        params: list[Any] = []
+        for send in sends:
+            if send.room.pk not in taken:
+                continue  # archived or gone: nothing claimed, nothing stored
+            before_seq, before_event = taken[send.room.pk]
+            seq, event = taken[send.room.pk] = (before_seq + 1, before_event + 1)
+            numbered.append((send, seq, event))
+            params += [send.room.pk, send.author.pk, seq, event, send.body, send.client_id, stored_at]
+        if not numbered:
+            return {}
+        # A client_id used before, or twice here, fails the insert (IntegrityError) and with it
+        # the claim: the caller stores the sends one by one.
+        cursor.execute(_insert_batch_sqlite_sql(len(numbered)), params)
+        ids = {(author_id, client_id): pk for pk, author_id, client_id in cursor.fetchall()}
+    return {
+        (send.author.pk, send.client_id): _stored(
+            pk=ids[(send.author.pk, send.client_id)], seq=seq, event=event, send=send, now=now
+        )
+        for send, seq, event in numbered
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, cast
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rooms import membership, message_store, metrics, rules, state
@@ -239,10 +239,10 @@ def message_create_batch(sends: list[SendRequest]) -> SendBatch:
 
 
 def _store_together(sends: list[_CleanSend]) -> dict[tuple[int, str], Message] | None:
-    """The sends stored as one statement, or None: leave them to the one-send path (a single
-    send, SQLite, a send that mentions someone, whose Mention rows go in its transaction, or a
-    client_id used before or twice, which stores nothing)."""
-    if connection.vendor != "postgresql" or len(sends) < 2 or any(send.mentions or send.reply for send in sends):
+    """The sends stored together (message_store.insert_batch), or None: leave them to the
+    one-send path (a single send, a send that mentions someone, whose Mention rows go in its
+    transaction, a reply, or a client_id used before or twice, which stores nothing)."""
+    if len(sends) < 2 or any(send.mentions or send.reply for send in sends):
         return None
     try:
         return message_store.insert_batch(sends)

@@ -1,5 +1,5 @@
 """message_create_batch: the sends a write thread takes at once get what each would have got
-alone. On PostgreSQL the allowed sends go in as one statement; on SQLite one by one."""
+alone. On PostgreSQL the allowed sends go in as one statement; on SQLite as one transaction."""
 
 import threading
 import time
@@ -60,6 +60,21 @@ def test_a_batch_for_several_rooms_gives_each_room_consecutive_seqs_in_batch_ord
     assert frames(batch) == [
         (r.message.room_id, {"type": "message.new", "event": r.message.event, "message": r.data}) for r in results
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's batch is one statement, its own transaction")
+def test_on_sqlite_a_batch_commits_once(user, other_user, make_room, monkeypatch):
+    lobby, garden = make_room("lobby"), make_room("garden")
+    commits = []
+    real_commit = connections["default"].commit
+    monkeypatch.setattr(connections["default"], "commit", lambda: commits.append(1) or real_commit())
+    sends = [
+        SendRequest(room=room, author=author, body=f"{n}", client_id=f"c{n}")
+        for n, (room, author) in enumerate([(lobby, user), (garden, other_user), (lobby, other_user)] * 3)
+    ]
+    assert all(outcome.created for outcome in message_create_batch(sends).outcomes)
+    assert len(commits) == 1
+    assert Message.objects.count() == 9
 
 
 def test_a_client_id_sent_before_is_replayed_and_the_rest_of_the_batch_stored_without_a_gap(user, room):
