@@ -7,8 +7,9 @@ InMemoryChannelLayer, built for tests, was the default here, and it cost the emb
 on both counts that matter:
 
 - Speed. Every group send and every receive scanned every channel and group for expired
-  entries, and every send deep-copied the event and ran as a task of its own: about a tenth of
-  the process's time at 600 messages/s in S1's shape. Here a group send puts the event, as it
+  entries, and every send deep-copied the event and ran as a task of its own: 13 % of the
+  samples of a profile of the embedded default at 600 messages/s in S1's shape (py-spy,
+  `bench/run.py --embedded --profile`). Here a group send puts the event, as it
   is, on each member channel's queue. Events are not copied: they hold only strings, numbers
   and lists nobody changes after publishing (rooms/realtime.py builds them, the fan-out reads
   them).
