@@ -251,6 +251,7 @@ class Population:
             ws = await websockets.connect(
                 url,
                 additional_headers=self.server.headers(process, cookie),
+                ssl=getattr(self.server, "ssl", None),  # a server behind TLS gives its context
                 compression=None,
                 ping_interval=None,
                 max_size=None,
@@ -364,9 +365,12 @@ class Population:
             return orjson.dumps({"type": "send", "body": PAD, "client_id": client_id}).decode()
         return orjson.dumps({"message": f"{client_id} {PAD}"}).decode()
 
-    async def run_load(self, rate: float, duration: float, *, drain: float = 5.0, meter: ServerMeter) -> dict:
+    async def run_load(
+        self, rate: float, duration: float, *, drain: float = 5.0, meter: ServerMeter, keep_latencies: bool = False
+    ) -> dict:
         """Send `rate` messages per second for `duration` seconds, then wait up to `drain`
-        seconds for the last copies. Returns the window's figures."""
+        seconds for the last copies. Returns the window's figures, with every latency in
+        seconds if `keep_latencies` (to merge the figures of several load generators)."""
         self._counter += 1
         window = Window(tag=f"w{self._counter}-{time.time_ns() % 10**9}", members_per_room=[len(r) for r in self.rooms])
         for member in self.members:
@@ -416,7 +420,7 @@ class Population:
         self.window = None
         lost = window.expected - window.received
         span = max(1e-9, end - start)
-        return {
+        figures = {
             "rate_msgs_per_s": rate,
             "duration_s": duration,
             "send_wall_s": round(send_wall, 2),
@@ -433,3 +437,6 @@ class Population:
             "ack_ms": percentiles(window.acks),
             "server": server,
         }
+        if keep_latencies:
+            figures["latencies_s"] = window.latencies
+        return figures

@@ -97,3 +97,34 @@ def test_the_search_benchmark_runs_and_checks_itself_at_tiny_scale(tmp_path, pos
     assert result["correct"] and result["corpus"]["messages"] == 4000
     assert next(query for query in result["queries"] if query["kind"] == "two common words")["results"] == 20
     assert result["two_word_median_of_medians_ms"] > 0
+
+
+def test_the_scale_out_benchmark_spreads_sockets_over_processes_behind_nginx(tmp_path, redis_url, postgres_url):
+    """bench/scale_out.py at two steps: the sockets it opens through the shipped nginx reach both
+    Daphne processes, every copy arrives, and each step says what each part of the server side
+    spent (the curve's point is which part runs out first)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import require_service
+    from tests.deploy.topology import nginx_binary
+
+    if nginx_binary() is None:
+        require_service("nginx is not installed (tests/support/ensure-services.sh installs it)")
+    out = tmp_path / "scale.json"
+    env = {**os.environ, "DATABASE_URL": postgres_url, "REDIS_URL": redis_url}
+    command = [sys.executable, "bench/scale_out.py", "--processes", "2", "--max-steps", "2", "--step", "1"]
+    finished = subprocess.run(
+        [*command, "--out", str(out)], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    (point,) = json.loads(out.read_text())["runs"][0]
+    assert point["connected"]["opened"] == 500 and point["connected"]["failed"] == 0
+    spread = point["spread_over_processes"]
+    assert len(spread) == 2 and min(spread) > 0 and sum(spread) == 500
+    assert [step["rate_msgs_per_s"] for step in point["steps"]] == [50, 75]
+    for step in point["steps"]:
+        assert step["held"] and step["lost"] == 0 and step["duplicated"] == 0
+        assert step["deliveries_per_s"] > 0
+        assert all(step["cpu_pct"][part] > 0 for part in ("daphne", "nginx", "postgresql", "loadgen"))

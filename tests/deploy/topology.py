@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -107,8 +108,27 @@ def substitute(text: str, old: str, new: str, count: int = 1) -> str:
     return text.replace(old, new)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the tests change in the shipped config's timeouts and limits (the defaults), or the
+    benchmark (bench/scale_out.py: the shipped timeouts, every client from one address)."""
+
+    ws_proxy_timeout_s: int = WS_PROXY_TIMEOUT
+    ws_connections_per_client: int = WS_CONNECTIONS_PER_CLIENT
+    signin_rate_per_second: int = SIGNIN_RATE_PER_SECOND
+    worker_processes: int = 1
+    worker_connections: int = 512
+
+
 def site_config(
-    *, http_port: int, https_port: int, certs: dict[str, Path], static_root: Path, acme_root: Path, logs: Path
+    *,
+    http_port: int,
+    https_port: int,
+    certs: dict[str, Path],
+    static_root: Path,
+    acme_root: Path,
+    logs: Path,
+    limits: Limits = Limits(),
 ) -> str:
     text = SHIPPED_NGINX.read_text()
     for old, new in [
@@ -120,10 +140,10 @@ def site_config(
         ("/etc/letsencrypt/live/rooms/fullchain.pem", str(certs["fullchain"])),
         ("/etc/letsencrypt/live/rooms/privkey.pem", str(certs["key"])),
         ("root /var/www/letsencrypt;", f"root {acme_root};"),
-        ("proxy_read_timeout 3600s;", f"proxy_read_timeout {WS_PROXY_TIMEOUT}s;"),
-        ("proxy_send_timeout 3600s;", f"proxy_send_timeout {WS_PROXY_TIMEOUT}s;"),
-        ("limit_conn rooms_ws 100;", f"limit_conn rooms_ws {WS_CONNECTIONS_PER_CLIENT};"),
-        ("zone=rooms_signin:10m rate=1r/s;", f"zone=rooms_signin:10m rate={SIGNIN_RATE_PER_SECOND}r/s;"),
+        ("proxy_read_timeout 3600s;", f"proxy_read_timeout {limits.ws_proxy_timeout_s}s;"),
+        ("proxy_send_timeout 3600s;", f"proxy_send_timeout {limits.ws_proxy_timeout_s}s;"),
+        ("limit_conn rooms_ws 100;", f"limit_conn rooms_ws {limits.ws_connections_per_client};"),
+        ("zone=rooms_signin:10m rate=1r/s;", f"zone=rooms_signin:10m rate={limits.signin_rate_per_second}r/s;"),
     ]:
         text = substitute(text, old, new)
     text = substitute(text, "/var/log/nginx/", f"{logs}/", count=2)
@@ -133,24 +153,27 @@ def site_config(
 
 
 def upstream_config(ports: list[int]) -> str:
+    """The shipped upstream with its two servers' lines replaced by one per port, as the
+    comment in the file tells an operator to do."""
     text = SHIPPED_UPSTREAM.read_text()
-    text = substitute(text, "127.0.0.1:8001 ", f"127.0.0.1:{ports[0]} ")
-    text = substitute(text, "127.0.0.1:8002 ", f"127.0.0.1:{ports[1]} ")
+    line = "    server 127.0.0.1:{} max_fails=1 fail_timeout=5s;\n"
+    text = substitute(text, line.format(8001) + line.format(8002), "".join(line.format(port) for port in ports))
     pinned = "".join(f"upstream rooms_daphne_{i} {{ server 127.0.0.1:{port}; }}\n" for i, port in enumerate(ports))
     choices = "".join(f"    {i} rooms_daphne_{i};\n" for i in range(len(ports)))
     header = "$http_" + PIN_HEADER.lower().replace("-", "_")
     return f"{text}\n{pinned}map {header} $rooms_pinned {{\n    default rooms_daphne;\n{choices}}}\n"
 
 
-def main_config(prefix: Path) -> str:
+def main_config(prefix: Path, limits: Limits = Limits()) -> str:
     # As root, nginx would hand the workers to `nobody`, who cannot read pytest's private tmp dirs.
     user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
     temp = "".join(
         f"    {kind}_temp_path {prefix}/temp/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return (
-        f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/nginx-main-error.log info;\n"
-        "events { worker_connections 512; }\n"
+        f"{user}worker_processes {limits.worker_processes};\nworker_rlimit_nofile {4 * limits.worker_connections};\n"
+        f"pid {prefix}/nginx.pid;\nerror_log {prefix}/logs/nginx-main-error.log info;\n"
+        f"events {{ worker_connections {limits.worker_connections}; }}\n"
         "http {\n"
         "    include /etc/nginx/mime.types;\n"
         "    default_type application/octet-stream;\n"
@@ -185,7 +208,15 @@ class DeployedSite(LiveSite):
 
 
 class Nginx:
-    def __init__(self, prefix: Path, *, daphne_ports: list[int], certs: dict[str, Path], static_root: Path):
+    def __init__(
+        self,
+        prefix: Path,
+        *,
+        daphne_ports: list[int],
+        certs: dict[str, Path],
+        static_root: Path,
+        limits: Limits = Limits(),
+    ):
         self.prefix = prefix
         self.http_port = free_port()
         self.https_port = free_port()
@@ -201,10 +232,11 @@ class Nginx:
                 static_root=static_root,
                 acme_root=self.acme_root,
                 logs=self.logs,
+                limits=limits,
             )
         )
         (prefix / "rooms-upstream.conf").write_text(upstream_config(daphne_ports))
-        (prefix / "nginx.conf").write_text(main_config(prefix))
+        (prefix / "nginx.conf").write_text(main_config(prefix, limits))
         self.proc: subprocess.Popen | None = None
 
     def command(self, *extra: str) -> list[str]:
