@@ -3,18 +3,18 @@ own sockets but a queue per channel.
 
 Its only readers are this process's fan-out subscriptions (rooms/fanout.py: one channel per
 room with local sockets, and one for users' frames and closes) and the health check. Channels'
-InMemoryChannelLayer, built for tests, was the default here, and it cost the embedded default
-on both counts that matter:
+InMemoryChannelLayer, built for tests, would cost the embedded default on both counts that
+matter:
 
-- Speed. Every group send and every receive scanned every channel and group for expired
-  entries, and every send deep-copied the event and ran as a task of its own: 13 % of the
-  samples of a profile of the embedded default at 600 messages/s in S1's shape (py-spy,
-  `bench/run.py --embedded --profile`). Here a group send puts the event, as it
-  is, on each member channel's queue. Events are not copied: they hold only strings, numbers
-  and lists nobody changes after publishing (rooms/realtime.py builds them, the fan-out reads
-  them).
-- Loss. A membership older than `group_expiry` (a day) was dropped, so a room occupied for a
-  day stopped hearing its own live frames, and a frame queued behind 100 others was dropped
+- Speed. Every group send and every receive scans every channel and group for expired
+  entries, and every send deep-copies the event and runs as a task of its own: 13 % of the
+  samples of a profile of the embedded default with it at 600 messages/s in S1's shape (py-spy,
+  `bench/run.py --embedded --profile`). Here a group send puts the event, as it is, on each
+  member channel's queue. Events are not copied: they hold only strings, numbers and lists
+  nobody changes after publishing (rooms/realtime.py builds them, the fan-out reads them).
+  Measured gain: docs/benchmarks.md, "The embedded default".
+- Loss. A membership older than `group_expiry` (a day) is dropped, so a room occupied for a
+  day would stop hearing its own live frames, and a frame queued behind 100 others is dropped
   without a word. Here a membership lasts until it is discarded; a channel holds up to
   CAPACITY events, and one past that is dropped with a warning (clients notice the gap in
   `event` and catch up, docs/channel-layer.md), which only a reader stalled for thousands of

@@ -509,7 +509,7 @@ def _insert_sqlite(cursor: CursorWrapper, send: Send, now: Any) -> tuple[int, in
     """In the caller's transaction on SQLite: claim the room's next seq and event, and insert
     the send (id, seq, event); None when the room is archived (or gone). Two fixed statements,
     not Message.objects.create: a send alone, commit included, costs 357 µs of CPU this way and
-    cost 546 through the ORM (bench/send_batches.py, medians of three runs)."""
+    546 through the ORM (bench/send_batches.py, medians of three runs)."""
     params = _send_params(send, now)
     cursor.execute(_claim_send_sql(), params)
     claimed = cursor.fetchone()
@@ -590,7 +590,7 @@ def _insert_batch_sqlite_sql(size: int) -> str:
 def _insert_batch_sqlite(sends: Sequence[Send], now: datetime) -> dict[tuple[int, str], Message]:
     """Two statements for the whole batch (PostgreSQL's is one): in batches of 32 a send costs
     90 µs of CPU, against 121 with a claim and an insert per send and 552 with a transaction
-    per send, as SQLite sends were stored before (bench/send_batches.py, docs/benchmarks.md)."""
+    per send (bench/send_batches.py, docs/benchmarks.md)."""
     stored_at = connection.ops.adapt_datetimefield_value(now)
     counts: dict[int, int] = {}
     for send in sends:
