@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.servers import app_in_this_process  # noqa: E402
 from tests.support.live import LiveDatabase  # noqa: E402
 
 
@@ -43,23 +43,8 @@ def main() -> None:
     args = parser.parse_args()
 
     admin_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-    with tempfile.TemporaryDirectory() as tmp:
-        database = LiveDatabase(Path(tmp), admin_url)
-        try:
-            os.environ.update(
-                DATABASE_URL=database.url,
-                DJANGO_SETTINGS_MODULE="chatsite.settings",
-                DJANGO_DEBUG="0",  # production settings: no query log
-                DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-                ALLOWED_HOSTS="127.0.0.1",
-            )
-            os.environ.pop("REDIS_URL", None)
-            print(json.dumps(measure(args.calls, args.repeats)))
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            database.drop()
+    with tempfile.TemporaryDirectory() as tmp, app_in_this_process(LiveDatabase(Path(tmp), admin_url)):
+        print(json.dumps(measure(args.calls, args.repeats)))
 
 
 def measure(calls: int, repeats: int) -> dict:

@@ -46,6 +46,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.loadgen import Population, percentiles  # noqa: E402
+from bench.run import git_commit  # noqa: E402
 from bench.scenarios import P99_LIMIT_MS, S3_STEPS, SHAPES, USER_POOL, _room_names  # noqa: E402
 from bench.servers import BENCH_ENV, RoomsServer, cores, pin, raise_fd_limit  # noqa: E402
 from tests.deploy.topology import Limits, Nginx, make_certificates, nginx_binary  # noqa: E402
@@ -320,7 +321,7 @@ def main() -> None:
     report: dict = {
         "meta": {
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "commit": _git_commit(),
+            "commit": git_commit(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "loadgen_cores": loadgen_cores,
@@ -358,17 +359,6 @@ def main() -> None:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text + "\n")
     print(text)
-
-
-def _git_commit() -> str:
-    import subprocess
-
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -25,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.servers import app_in_this_process  # noqa: E402
 from tests.support.live import LiveDatabase  # noqa: E402
 
 
@@ -36,32 +35,16 @@ def main() -> None:
     parser.add_argument("--out", help="write the JSON here too")
     args = parser.parse_args()
 
-    # On the project's disk, not in a RAM-backed /tmp: the commit's sync is part of the cost.
+    # On the project's disk: a /tmp in memory would leave out the commit's sync.
     with tempfile.TemporaryDirectory(dir=ROOT, prefix=".bench-send-batches-") as tmp:
         database = LiveDatabase(Path(tmp), "" if args.database == "sqlite" else args.database)
-        try:
-            os.environ.update(
-                DATABASE_URL=database.url,
-                DJANGO_SETTINGS_MODULE="chatsite.settings",
-                DJANGO_DEBUG="0",  # production settings: no query log
-                DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-                ALLOWED_HOSTS="127.0.0.1",
-                # The benchmark's sends are not a person's: no rate limit.
-                SEND_RATE_COUNT="1000000000",
-                SEND_RATE_BURST="1000000000",
-            )
-            os.environ.pop("REDIS_URL", None)
+        # The benchmark's sends are not a person's: no rate limit.
+        with app_in_this_process(database, SEND_RATE_COUNT="1000000000", SEND_RATE_BURST="1000000000"):
             sizes = [int(size) for size in args.sizes.split(",")]
             result = {
                 "database": "sqlite" if args.database == "sqlite" else "postgresql",
                 **measure(sizes, args.batches),
             }
-        finally:
-            if "django" in sys.modules:
-                from django.db import connections
-
-                connections.close_all()
-            database.drop()
     text = json.dumps(result, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n")

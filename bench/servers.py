@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 import requests  # noqa: E402
 
-from tests.support.live import LiveSite, free_port  # noqa: E402
+from tests.support.live import LiveDatabase, LiveSite, free_port  # noqa: E402
 
 # The product's limits are for people, not for a load generator: a per-user send rate of
 # 10 per 10 s would refuse almost every benchmark message. Connections per user stay at the
@@ -48,6 +50,31 @@ BENCH_ENV = {
     "GUEST_SIGNIN_PER_ADDRESS_BURST": "100000",
     "GUEST_SIGNIN_SITE_PER_MINUTE": "100000",
 }
+
+
+@contextmanager
+def app_in_this_process(database: LiveDatabase, **extra_env: str) -> Iterator[None]:
+    """For a benchmark that calls the app's code in its own process, with no server: production
+    settings (DEBUG off, so no query log) on `database`, no Redis (in-process state and layer).
+    At the end Django's connections close and the database is dropped."""
+    os.environ.update(
+        DATABASE_URL=database.url,
+        DJANGO_SETTINGS_MODULE="chatsite.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        **extra_env,
+    )
+    os.environ.pop("REDIS_URL", None)
+    try:
+        yield
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        database.drop()
+
 
 # What nginx adds in front of Daphne (deploy/nginx/rooms.conf): TLS ended, scheme passed on.
 # With DEBUG off, Django redirects plain-HTTP requests to HTTPS without it.
