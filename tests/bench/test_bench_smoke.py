@@ -3,8 +3,12 @@
 reports what docs/benchmarks.md reads. The full benchmark is `bench/run.py`, never a test."""
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,20 @@ from bench import scenarios, servers
 from bench.servers import RoomsServer
 
 pytestmark = [pytest.mark.live]
+
+
+def run_script(command: list[str], out: Path, *, timeout: int, **env: str) -> dict:
+    """Run a benchmark script (its path and arguments) as a user would, and read its --out JSON."""
+    finished = subprocess.run(
+        [sys.executable, *command, "--out", str(out)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    return json.loads(out.read_text())
 
 
 @pytest.fixture
@@ -65,17 +83,8 @@ def test_the_unread_room_list_benchmark_runs_and_checks_itself_at_tiny_scale(tmp
     """bench/unread_rooms.py at 5 rooms of 200 messages: the counts it reads match a brute-force
     count, and the indexes serve the two statements (checked with sequential scans off, since
     PostgreSQL rightly scans tables this small)."""
-    import json
-    import subprocess
-    import sys
-
-    out = tmp_path / "unread.json"
-    env = {**os.environ, "DATABASE_URL": postgres_url}
-    command = [sys.executable, "bench/unread_rooms.py", "--rooms", "5", "--messages-per-room", "200"]
-    command += ["--calls", "20", "--warmup", "2", "--out", str(out)]
-    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
-    result = json.loads(out.read_text())
+    command = ["bench/unread_rooms.py", "--rooms", "5", "--messages-per-room", "200", "--calls", "20", "--warmup", "2"]
+    result = run_script(command, tmp_path / "unread.json", timeout=120, DATABASE_URL=postgres_url)
     assert result["correctness"]["ok"] and result["plan_check"]["ok"]
     assert result["membership_list"]["with_memberships"]["queries"] == 2
 
@@ -103,23 +112,14 @@ def test_the_scale_out_benchmark_spreads_sockets_over_processes_behind_nginx(tmp
     """bench/scale_out.py at two steps: the sockets it opens through the shipped nginx reach both
     Daphne processes, every copy arrives, and each step says what each part of the server side
     spent (the curve's point is which part runs out first)."""
-    import json
-    import subprocess
-    import sys
-
     from tests.conftest import require_service
     from tests.deploy.topology import nginx_binary
 
     if nginx_binary() is None:
         require_service("nginx is not installed (tests/support/ensure-services.sh installs it)")
-    out = tmp_path / "scale.json"
-    env = {**os.environ, "DATABASE_URL": postgres_url, "REDIS_URL": redis_url}
-    command = [sys.executable, "bench/scale_out.py", "--processes", "2", "--max-steps", "2", "--step", "1"]
-    finished = subprocess.run(
-        [*command, "--out", str(out)], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
-    (point,) = json.loads(out.read_text())["runs"][0]
+    command = ["bench/scale_out.py", "--processes", "2", "--max-steps", "2", "--step", "1"]
+    result = run_script(command, tmp_path / "scale.json", timeout=300, DATABASE_URL=postgres_url, REDIS_URL=redis_url)
+    (point,) = result["runs"][0]
     assert point["connected"]["opened"] == 500 and point["connected"]["failed"] == 0
     spread = point["spread_over_processes"]
     assert len(spread) == 2 and min(spread) > 0 and sum(spread) == 500
