@@ -45,9 +45,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.connect_storm import service_cpu_seconds  # noqa: E402
 from bench.loadgen import Population, percentiles  # noqa: E402
 from bench.run import git_commit  # noqa: E402
-from bench.scenarios import P99_LIMIT_MS, S3_STEPS, SHAPES, USER_POOL, _room_names  # noqa: E402
+from bench.scenarios import S3_STEPS, SHAPES, USER_POOL, _room_names, held  # noqa: E402
 from bench.servers import BENCH_ENV, RoomsServer, cores, pin, raise_fd_limit  # noqa: E402
 from tests.deploy.topology import Limits, Nginx, make_certificates, nginx_binary  # noqa: E402
 
@@ -162,14 +163,8 @@ class PartsMeter:
         self.loadgens = [psutil.Process(pid) for pid in loadgen_pids]
 
     def snapshot(self) -> dict[str, float]:
-        parts = {"daphne": sum(_cpu(p) for p in self.daphne), "postgresql": 0.0, "redis": 0.0}
+        parts = {"daphne": sum(_cpu(p) for p in self.daphne), **service_cpu_seconds()}
         parts["nginx"] = _cpu(self.nginx) + sum(_cpu(p) for p in self.nginx.children())
-        for process in psutil.process_iter(["name"]):
-            name = process.info["name"] or ""
-            if name.startswith("postgres"):
-                parts["postgresql"] += _cpu(process)
-            elif name.startswith("redis-server"):
-                parts["redis"] += _cpu(process)
         parts["loadgen"] = sum(_cpu(p) for p in self.loadgens)
         parts["at"] = time.perf_counter()
         return parts
@@ -242,8 +237,7 @@ def run_point(processes: int, args, tmp: Path, server_cores: list[int], loadgen_
             loads = loadgens.ask([("load", rate * len(share) / rooms, args.step) for share in shares])
             step = _merge(loads, rate, args.step)
             step.update(PartsMeter.between(start, meter.snapshot(), sum(load["deliveries_received"] for load in loads)))
-            p99 = step["latency_ms"]["p99"]
-            step["held"] = step["lost"] == 0 and step["send_errors"] == 0 and p99 is not None and p99 <= P99_LIMIT_MS
+            step["held"] = held(step)
             steps.append(step)
             print(f"  {processes} process(es), {rate} msg/s: {brief(step)}", file=sys.stderr, flush=True)
             if not step["held"]:
