@@ -152,6 +152,15 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+def write_report(report: dict, out: str | None) -> None:
+    """Print a benchmark's JSON, and write it to `out` too when given."""
+    text = json.dumps(report, indent=1)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
+    print(text)
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(
@@ -231,12 +240,7 @@ def main() -> None:
                 run[kind] = asyncio.run(run_target(kind, args, Path(tmp), index))
             runs.append(run)
     meta["loadavg_at_end"] = os.getloadavg()
-    report = {"meta": meta, "runs": runs, "median": summarise(runs)}
-    text = json.dumps(report, indent=1)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
-    print(text)
+    write_report({"meta": meta, "runs": runs, "median": summarise(runs)}, args.out)
 
 
 if __name__ == "__main__":

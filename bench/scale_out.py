@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import platform
@@ -47,7 +46,7 @@ if str(ROOT) not in sys.path:
 
 from bench.connect_storm import service_cpu_seconds  # noqa: E402
 from bench.loadgen import Population, percentiles  # noqa: E402
-from bench.run import git_commit  # noqa: E402
+from bench.run import git_commit, write_report  # noqa: E402
 from bench.scenarios import S3_STEPS, SHAPES, USER_POOL, _room_names, held  # noqa: E402
 from bench.servers import BENCH_ENV, RoomsServer, cores, pin, raise_fd_limit  # noqa: E402
 from tests.deploy.topology import Limits, Nginx, make_certificates, nginx_binary  # noqa: E402
@@ -348,11 +347,7 @@ def main() -> None:
         for n in counts
     }
     report["meta"]["loadavg_at_end"] = os.getloadavg()
-    text = json.dumps(report, indent=1)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
-    print(text)
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ to sync the write-ahead log at each commit; PostgreSQL's own CPU is not counted.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.run import write_report  # noqa: E402
 from bench.servers import app_in_this_process  # noqa: E402
 from tests.support.live import LiveDatabase  # noqa: E402
 
@@ -45,10 +45,7 @@ def main() -> None:
                 "database": "sqlite" if args.database == "sqlite" else "postgresql",
                 **measure(sizes, args.batches),
             }
-    text = json.dumps(result, indent=1)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
-    print(text)
+    write_report(result, args.out)
 
 
 def measure(sizes: list[int], batches: int) -> dict:
